@@ -1,0 +1,64 @@
+# mpitrain: build, run, test. `make run` and `make test` do all the set-up.
+#
+#   make run            install OpenMPI if missing, build, train on 4 ranks (NP=4)
+#   make run NP=2 ARGS="--epochs 5"
+#   make test           gofmt, go vet, go test ./..., then the multi-rank tests under mpirun
+#   make bench          Go benchmarks of the training step
+#   make lint           staticcheck
+#   make sweep          scaling sweep over rank counts and batch sizes (scripts/sweep.sh)
+
+NP     ?= 4
+ARGS   ?=
+GO     ?= go
+NPROC  := $(shell nproc 2>/dev/null || echo 1)
+IS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo yes)
+
+# mpirun flags this machine needs: more ranks than cores needs --oversubscribe;
+# mpirun refuses root unless told (added only when run as root).
+MPIRUN_FLAGS := $(if $(shell [ $(NP) -gt $(NPROC) ] && echo yes),--oversubscribe) \
+                $(if $(IS_ROOT),--allow-run-as-root)
+
+GOFILES := $(shell find . -name '*.go' -not -path './.git/*')
+
+.PHONY: all deps build run test vet fmt-check unit mpitest bench lint sweep clean
+
+all: build
+
+deps:
+	@bash scripts/deps.sh
+
+build: trainer
+
+trainer: deps $(GOFILES) go.mod go.sum data/sp500-2000.csv
+	CGO_ENABLED=1 $(GO) build -trimpath -o trainer .
+
+run: build
+	mpirun $(MPIRUN_FLAGS) -np $(NP) ./trainer $(ARGS)
+
+fmt-check:
+	@out=$$(gofmt -l $(GOFILES)); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+	$(GO) vet -tags nompi ./...
+
+unit:
+	$(GO) test -count=1 ./...
+	$(GO) build -tags nompi -o /dev/null .
+
+mpitest: build
+	bash scripts/mpitest.sh 2 3 4
+
+test: deps fmt-check vet unit mpitest
+
+bench: build
+	$(GO) test -run=NONE -bench=. -benchmem -count=5 ./mlp/
+
+lint:
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+
+sweep: build
+	bash scripts/sweep.sh
+
+clean:
+	rm -f trainer

@@ -1,0 +1,189 @@
+// Comm, the reduction operators and the argument checks shared by every world.
+
+package collective
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+)
+
+// Comm is a world of ranks that run the same program (SPMD). Every rank must
+// call the same collectives, in the same order, with the same lengths, root
+// and operator; the argument checks below are local, so when every rank
+// passes the same arguments every rank gets the same error and none of them
+// enters a collective that another will not.
+//
+// Methods of the MPI world must be called from the main goroutine (see the
+// package documentation). A zero-length buffer is an error (ErrEmptyBuffer),
+// never a silent no-op. After Finalize every method that communicates
+// returns ErrFinalized.
+type Comm interface {
+	// Rank is this process's index in [0, Size()).
+	Rank() int
+	// Size is the number of ranks in the world.
+	Size() int
+
+	// Allreduce64 combines buf element-wise over all ranks with op and
+	// leaves the result in buf on every rank (MPI_IN_PLACE).
+	Allreduce64(buf []float64, op Op) error
+	// Allreduce32 is Allreduce64 for float32.
+	Allreduce32(buf []float32, op Op) error
+
+	// Bcast64 copies root's buf into buf on every other rank.
+	Bcast64(buf []float64, root int) error
+	// Bcast32 is Bcast64 for float32.
+	Bcast32(buf []float32, root int) error
+	// BcastBytes is Bcast64 for bytes.
+	BcastBytes(buf []byte, root int) error
+
+	// Barrier returns once every rank has entered it.
+	Barrier() error
+
+	// Allgather64 gathers every rank's send into recv on every rank, in rank
+	// order: recv[i*len(send):(i+1)*len(send)] is rank i's send.
+	// len(recv) must be Size()*len(send); send and recv must not overlap.
+	Allgather64(send, recv []float64) error
+
+	// Wtime is wall-clock seconds since an arbitrary origin fixed per process.
+	Wtime() float64
+	// ProcessorName names the host this rank runs on.
+	ProcessorName() string
+	// LibraryVersion is the first line of the MPI library's version string.
+	LibraryVersion() string
+	// ThreadLevel is the thread support the library granted, such as
+	// "MPI_THREAD_FUNNELED", or "none" for a world without MPI.
+	ThreadLevel() string
+
+	// Abort ends every rank of the world with the exit code code (use a
+	// non-zero one). It never returns.
+	Abort(code int)
+	// Finalize shuts the world down. Call it once, on every rank, after the
+	// last collective.
+	Finalize() error
+}
+
+// Op is a reduction operator for Allreduce.
+type Op int
+
+// The reduction operators.
+const (
+	Sum Op = iota // element-wise sum
+	Max           // element-wise maximum
+	Min           // element-wise minimum
+)
+
+// String returns "sum", "max" or "min".
+func (op Op) String() string {
+	switch op {
+	case Sum:
+		return "sum"
+	case Max:
+		return "max"
+	case Min:
+		return "min"
+	}
+	return fmt.Sprintf("Op(%d)", int(op))
+}
+
+// Errors returned before any communication starts. Each is wrapped with the
+// offending values; test with errors.Is.
+var (
+	// ErrEmptyBuffer: a nil or zero-length buffer was passed.
+	ErrEmptyBuffer = errors.New("collective: empty buffer")
+	// ErrBufferLength: a buffer has the wrong length for the call, or more
+	// elements than an MPI count (int32) can describe.
+	ErrBufferLength = errors.New("collective: wrong buffer length")
+	// ErrRoot: the root rank is outside [0, Size()).
+	ErrRoot = errors.New("collective: root out of range")
+	// ErrOp: the operator is not Sum, Max or Min.
+	ErrOp = errors.New("collective: unknown reduction operator")
+	// ErrFinalized: the world was already finalized.
+	ErrFinalized = errors.New("collective: world already finalized")
+	// ErrInitialized: Init was called a second time in this process.
+	ErrInitialized = errors.New("collective: MPI already initialized")
+	// ErrNotMainThread: an MPI method was called from another OS thread
+	// than the one that called Init.
+	ErrNotMainThread = errors.New("collective: MPI called off the main thread")
+)
+
+// MPIError is a failed MPI call: the function's name, its return code and
+// the library's text for it (MPI_Error_string). Its text reads
+// "collective: MPI_Allreduce: MPI_ERR_TRUNCATE: message truncated".
+type MPIError struct {
+	Call string // MPI function, such as "MPI_Allreduce"
+	Code int    // return code
+	Text string // MPI_Error_string(Code)
+}
+
+func (e *MPIError) Error() string { return "collective: " + e.Call + ": " + e.Text }
+
+// maxCount is the largest element count an MPI call takes (a C int).
+const maxCount = math.MaxInt32
+
+// callError names the call an argument check failed in; it unwraps to the
+// sentinel. Its text reads "collective: Bcast64: root out of range: 5 not in [0, 2)".
+type callError struct {
+	call   string
+	err    error
+	detail string
+}
+
+func (e *callError) Error() string {
+	s := "collective: " + e.call + ": " + strings.TrimPrefix(e.err.Error(), "collective: ")
+	if e.detail != "" {
+		s += ": " + e.detail
+	}
+	return s
+}
+
+func (e *callError) Unwrap() error { return e.err }
+
+// argError wraps sentinel err for call with a formatted detail.
+func argError(call string, err error, format string, args ...any) error {
+	return &callError{call: call, err: err, detail: fmt.Sprintf(format, args...)}
+}
+
+// checkBuf validates a buffer length for the named call.
+func checkBuf(call string, n int) error {
+	if n == 0 {
+		return argError(call, ErrEmptyBuffer, "")
+	}
+	if n > maxCount {
+		return argError(call, ErrBufferLength, "%d elements exceed %d", n, maxCount)
+	}
+	return nil
+}
+
+// checkRoot validates a broadcast root against the world size.
+func checkRoot(call string, root, size int) error {
+	if root < 0 || root >= size {
+		return argError(call, ErrRoot, "%d not in [0, %d)", root, size)
+	}
+	return nil
+}
+
+// checkOp validates a reduction operator.
+func checkOp(call string, op Op) error {
+	if op < Sum || op > Min {
+		return argError(call, ErrOp, "%v", op)
+	}
+	return nil
+}
+
+// checkGather validates Allgather64's lengths: nsend elements from each of
+// size ranks must fill exactly nrecv.
+func checkGather(call string, nsend, nrecv, size int) error {
+	if err := checkBuf(call, nsend); err != nil {
+		return err
+	}
+	if nrecv != size*nsend {
+		return argError(call, ErrBufferLength, "len(recv) = %d, want Size()*len(send) = %d*%d = %d",
+			nrecv, size, nsend, size*nsend)
+	}
+	if nrecv > maxCount {
+		return argError(call, ErrBufferLength, "%d elements exceed %d", nrecv, maxCount)
+	}
+	return nil
+}

@@ -1,0 +1,52 @@
+// Package collective is the message-passing layer of mpitrain: a small Comm
+// interface over the MPI collectives the trainer uses (in-place Allreduce,
+// Bcast, Allgather, Barrier), with a one-rank world, NewSelf, that needs no
+// MPI at all.
+//
+// It is the only package of the module that uses cgo. The binding maps one
+// Go function onto one MPI call and checks every return code in one place:
+// a failed call returns an *MPIError whose text is MPI_Error_string's, such
+// as "collective: MPI_Allreduce: MPI_ERR_TRUNCATE: message truncated".
+// Init sets MPI_ERRORS_RETURN on MPI_COMM_WORLD so that codes come back to
+// Go instead of aborting inside the library.
+//
+// # Builds
+//
+// The default build links Open MPI through pkg-config (ompi-c; on Debian:
+// apt-get install openmpi-bin libopenmpi-dev). Other builds:
+//
+//	go build -tags mpich ./...   # link MPICH (pkg-config name mpich)
+//	go build -tags nompi ./...   # no MPI, no cgo: Init returns NewSelf()
+//
+// # Threads
+//
+// Init asks for MPI_THREAD_FUNNELED: only the thread that called Init may
+// call MPI. Importing this package locks the main goroutine to the main OS
+// thread (runtime.LockOSThread in an init function), so call Init and every
+// Comm method from the main goroutine, that is from main or from functions
+// it calls directly, never from another goroutine. A call from another
+// thread returns ErrNotMainThread. Go's test functions run on their own
+// goroutines; this package's tests pass their MPI calls to the main
+// goroutine, which TestMain keeps for that purpose.
+//
+// # Arguments
+//
+// Every method validates its arguments before it communicates and returns
+// an error wrapping one of the sentinels: a nil or zero-length buffer is
+// ErrEmptyBuffer (never a silent no-op), a length that does not fit the
+// call is ErrBufferLength, a root outside [0, Size()) is ErrRoot. Because
+// the checks are local, ranks that pass the same arguments fail the same
+// way and none of them is left waiting in a collective. NewSelf makes the
+// same checks, so code tested on one rank fails under mpirun only on what
+// really differs.
+//
+// # Running
+//
+// A program built on this package runs alone (a singleton world of size 1)
+// or as every rank of mpirun:
+//
+//	mpirun -np 4 ./trainer
+//
+// Package mpirun builds such command lines with the flags this machine
+// needs; scripts/mpitest.sh runs this package's tests on 2, 3 and 4 ranks.
+package collective

@@ -1,0 +1,288 @@
+// The MPI world: a thin cgo binding, one Go function per MPI call.
+
+//go:build !nompi
+
+package collective
+
+/*
+#cgo !mpich pkg-config: ompi-c
+#include <mpi.h>
+
+// MPI's handles and MPI_IN_PLACE are macros (pointers to library globals in
+// Open MPI, integers in MPICH); these functions hand them to Go.
+static MPI_Comm world(void) { return MPI_COMM_WORLD; }
+static MPI_Datatype type_double(void) { return MPI_DOUBLE; }
+static MPI_Datatype type_float(void) { return MPI_FLOAT; }
+static MPI_Datatype type_byte(void) { return MPI_BYTE; }
+static MPI_Op op_sum(void) { return MPI_SUM; }
+static MPI_Op op_max(void) { return MPI_MAX; }
+static MPI_Op op_min(void) { return MPI_MIN; }
+static MPI_Errhandler errors_return(void) { return MPI_ERRORS_RETURN; }
+
+static int init_thread(int required, int *provided) {
+	return MPI_Init_thread(NULL, NULL, required, provided);
+}
+
+static int allreduce_in_place(void *buf, int count, MPI_Datatype type, MPI_Op op) {
+	return MPI_Allreduce(MPI_IN_PLACE, buf, count, type, op, MPI_COMM_WORLD);
+}
+*/
+import "C"
+
+import (
+	"os"
+	"runtime"
+	"strings"
+	"unsafe"
+)
+
+// All MPI calls come from the main OS thread: Init asks for
+// MPI_THREAD_FUNNELED, and locking here, in an init function, keeps the
+// main goroutine on the main thread for the life of the program.
+func init() { runtime.LockOSThread() }
+
+// world is MPI_COMM_WORLD. Rank, size, host name and library version are
+// read once, by Init.
+type world struct {
+	rank, size int
+	thread     string
+	processor  string
+	version    string
+	finalized  bool
+}
+
+// Init initializes MPI with MPI_Init_thread(MPI_THREAD_FUNNELED), makes
+// MPI_COMM_WORLD return error codes instead of aborting (MPI_ERRORS_RETURN),
+// and returns the world. Call it once, from the main goroutine; a second
+// call returns ErrInitialized. Started without mpirun, the process is a
+// singleton world of size 1.
+func Init() (Comm, error) {
+	var initialized, finalized C.int
+	if err := check("MPI_Initialized", C.MPI_Initialized(&initialized)); err != nil {
+		return nil, err
+	}
+	if err := check("MPI_Finalized", C.MPI_Finalized(&finalized)); err != nil {
+		return nil, err
+	}
+	if initialized != 0 || finalized != 0 {
+		return nil, argError("Init", ErrInitialized, "")
+	}
+	var provided C.int
+	if err := check("MPI_Init_thread", C.init_thread(C.MPI_THREAD_FUNNELED, &provided)); err != nil {
+		return nil, err
+	}
+	if err := check("MPI_Comm_set_errhandler", C.MPI_Comm_set_errhandler(C.world(), C.errors_return())); err != nil {
+		return nil, err
+	}
+	w := &world{thread: threadLevelName(provided)}
+	var rank, size C.int
+	if err := check("MPI_Comm_rank", C.MPI_Comm_rank(C.world(), &rank)); err != nil {
+		return nil, err
+	}
+	if err := check("MPI_Comm_size", C.MPI_Comm_size(C.world(), &size)); err != nil {
+		return nil, err
+	}
+	w.rank, w.size = int(rank), int(size)
+	var err error
+	if w.processor, err = processorName(); err != nil {
+		return nil, err
+	}
+	if w.version, err = libraryVersion(); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// check turns an MPI return code into nil or an error that names the call
+// and carries MPI_Error_string's text, e.g.
+// "collective: MPI_Allreduce: MPI_ERR_COUNT: invalid count argument".
+func check(call string, rc C.int) error {
+	if rc == C.MPI_SUCCESS {
+		return nil
+	}
+	var buf [C.MPI_MAX_ERROR_STRING]C.char
+	var n C.int
+	if C.MPI_Error_string(rc, &buf[0], &n) != C.MPI_SUCCESS || n <= 0 {
+		return &MPIError{Call: call, Code: int(rc), Text: "unknown MPI error"}
+	}
+	return &MPIError{Call: call, Code: int(rc), Text: C.GoStringN(&buf[0], n)}
+}
+
+// threadLevelName names a granted MPI thread level.
+func threadLevelName(level C.int) string {
+	switch level {
+	case C.MPI_THREAD_SINGLE:
+		return "MPI_THREAD_SINGLE"
+	case C.MPI_THREAD_FUNNELED:
+		return "MPI_THREAD_FUNNELED"
+	case C.MPI_THREAD_SERIALIZED:
+		return "MPI_THREAD_SERIALIZED"
+	case C.MPI_THREAD_MULTIPLE:
+		return "MPI_THREAD_MULTIPLE"
+	}
+	return "unknown"
+}
+
+func processorName() (string, error) {
+	var buf [C.MPI_MAX_PROCESSOR_NAME]C.char
+	var n C.int
+	if err := check("MPI_Get_processor_name", C.MPI_Get_processor_name(&buf[0], &n)); err != nil {
+		return "", err
+	}
+	return C.GoStringN(&buf[0], n), nil
+}
+
+func libraryVersion() (string, error) {
+	var buf [C.MPI_MAX_LIBRARY_VERSION_STRING]C.char
+	var n C.int
+	if err := check("MPI_Get_library_version", C.MPI_Get_library_version(&buf[0], &n)); err != nil {
+		return "", err
+	}
+	v := C.GoStringN(&buf[0], n)
+	v = strings.TrimRight(v, "\x00")
+	if i := strings.IndexByte(v, '\n'); i >= 0 {
+		v = v[:i]
+	}
+	return strings.TrimSpace(v), nil
+}
+
+// enter guards every call that communicates: the world must not be
+// finalized and the caller must be on the thread that called Init.
+func (w *world) enter(call string) error {
+	if w.finalized {
+		return argError(call, ErrFinalized, "")
+	}
+	var main C.int
+	if err := check("MPI_Is_thread_main", C.MPI_Is_thread_main(&main)); err != nil {
+		return err
+	}
+	if main == 0 {
+		return argError(call, ErrNotMainThread, "call Comm methods from the main goroutine")
+	}
+	return nil
+}
+
+func (w *world) Rank() int { return w.rank }
+func (w *world) Size() int { return w.size }
+
+// mpiOp maps an Op to its MPI handle; the caller has checked op.
+func mpiOp(op Op) C.MPI_Op {
+	switch op {
+	case Max:
+		return C.op_max()
+	case Min:
+		return C.op_min()
+	}
+	return C.op_sum()
+}
+
+func (w *world) Allreduce64(buf []float64, op Op) error {
+	if err := w.checkAllreduce("Allreduce64", len(buf), op); err != nil {
+		return err
+	}
+	return allreduce(unsafe.Pointer(&buf[0]), len(buf), C.type_double(), op)
+}
+
+func (w *world) Allreduce32(buf []float32, op Op) error {
+	if err := w.checkAllreduce("Allreduce32", len(buf), op); err != nil {
+		return err
+	}
+	return allreduce(unsafe.Pointer(&buf[0]), len(buf), C.type_float(), op)
+}
+
+func (w *world) checkAllreduce(call string, n int, op Op) error {
+	if err := w.enter(call); err != nil {
+		return err
+	}
+	if err := checkBuf(call, n); err != nil {
+		return err
+	}
+	return checkOp(call, op)
+}
+
+// allreduce is MPI_Allreduce(MPI_IN_PLACE, buf, n, typ, op, MPI_COMM_WORLD).
+func allreduce(buf unsafe.Pointer, n int, typ C.MPI_Datatype, op Op) error {
+	return check("MPI_Allreduce", C.allreduce_in_place(buf, C.int(n), typ, mpiOp(op)))
+}
+
+func (w *world) Bcast64(buf []float64, root int) error {
+	if err := w.checkBcast("Bcast64", len(buf), root); err != nil {
+		return err
+	}
+	return bcast(unsafe.Pointer(&buf[0]), len(buf), C.type_double(), root)
+}
+
+func (w *world) Bcast32(buf []float32, root int) error {
+	if err := w.checkBcast("Bcast32", len(buf), root); err != nil {
+		return err
+	}
+	return bcast(unsafe.Pointer(&buf[0]), len(buf), C.type_float(), root)
+}
+
+func (w *world) BcastBytes(buf []byte, root int) error {
+	if err := w.checkBcast("BcastBytes", len(buf), root); err != nil {
+		return err
+	}
+	return bcast(unsafe.Pointer(&buf[0]), len(buf), C.type_byte(), root)
+}
+
+func (w *world) checkBcast(call string, n, root int) error {
+	if err := w.enter(call); err != nil {
+		return err
+	}
+	if err := checkBuf(call, n); err != nil {
+		return err
+	}
+	return checkRoot(call, root, w.size)
+}
+
+// bcast is MPI_Bcast(buf, n, typ, root, MPI_COMM_WORLD).
+func bcast(buf unsafe.Pointer, n int, typ C.MPI_Datatype, root int) error {
+	return check("MPI_Bcast", C.MPI_Bcast(buf, C.int(n), typ, C.int(root), C.world()))
+}
+
+func (w *world) Barrier() error {
+	if err := w.enter("Barrier"); err != nil {
+		return err
+	}
+	return check("MPI_Barrier", C.MPI_Barrier(C.world()))
+}
+
+func (w *world) Allgather64(send, recv []float64) error {
+	const call = "Allgather64"
+	if err := w.enter(call); err != nil {
+		return err
+	}
+	if err := checkGather(call, len(send), len(recv), w.size); err != nil {
+		return err
+	}
+	n := C.int(len(send))
+	return check("MPI_Allgather", C.MPI_Allgather(
+		unsafe.Pointer(&send[0]), n, C.type_double(),
+		unsafe.Pointer(&recv[0]), n, C.type_double(), C.world()))
+}
+
+func (w *world) Wtime() float64         { return float64(C.MPI_Wtime()) }
+func (w *world) ProcessorName() string  { return w.processor }
+func (w *world) LibraryVersion() string { return w.version }
+func (w *world) ThreadLevel() string    { return w.thread }
+
+// Abort calls MPI_Abort on MPI_COMM_WORLD, which ends every rank, and
+// exits the process with code should MPI_Abort return.
+func (w *world) Abort(code int) {
+	if !w.finalized {
+		C.MPI_Abort(C.world(), C.int(code))
+	}
+	os.Exit(code)
+}
+
+func (w *world) Finalize() error {
+	if err := w.enter("Finalize"); err != nil {
+		return err
+	}
+	w.finalized = true
+	return check("MPI_Finalize", C.MPI_Finalize())
+}
+
+// mpiErrCount is MPI_ERR_COUNT, for tests of check.
+const mpiErrCount = C.MPI_ERR_COUNT

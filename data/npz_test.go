@@ -1,0 +1,322 @@
+// Tests of WriteNPZ and ReadNPZ: round trip, layout, atomicity, bad files, seed layout.
+
+package data
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"codeberg.org/sbinet/npyio/npz"
+	"gonum.org/v1/gonum/mat"
+)
+
+// smallDataset is a quick dataset: 100 rows, window 60, horizon 1: 28/6/6 windows.
+func smallDataset(t *testing.T) *Dataset {
+	t.Helper()
+	d, err := Prepare(ramp(100), DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// writeEntries writes an .npz of the given entries, each named key+suffix.
+func writeEntries(t *testing.T, path, suffix string, es []npzEntry) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	w := npz.NewWriter(f)
+	for _, e := range es {
+		if err := w.Write(e.key+suffix, e.value); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sameDataset fails unless a and b hold the same settings and arrays.
+func sameDataset(t *testing.T, a, b *Dataset) {
+	t.Helper()
+	if a.Opts != b.Opts || a.Norm != b.Norm {
+		t.Errorf("opts/norm %+v %+v, want %+v %+v", b.Opts, b.Norm, a.Opts, a.Norm)
+	}
+	for i, pair := range [][2]*Split{{&a.Train, &b.Train}, {&a.Val, &b.Val}, {&a.Test, &b.Test}} {
+		x, y := pair[0], pair[1]
+		if x.N != y.N || !slices.Equal(x.X, y.X) || !slices.Equal(x.Y, y.Y) || !slices.Equal(x.Last, y.Last) ||
+			!slices.Equal(x.Target, y.Target) || !slices.EqualFunc(x.Dates, y.Dates, func(p, q time.Time) bool { return p.Equal(q) }) {
+			t.Errorf("split %s differs", splitNames[i])
+		}
+	}
+	if a.Fingerprint() != b.Fingerprint() {
+		t.Error("fingerprints differ")
+	}
+}
+
+func TestNPZRoundTrip(t *testing.T) {
+	s, err := LoadEmbedded("close")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := map[string]Options{
+		"default": DefaultOptions(),
+		"zscore":  {Window: 30, Horizon: 5, Train: 0.6, Val: 0.2, Scale: ScaleZScore},
+		"window":  {Window: 10, Horizon: 2, Train: 0.7, Val: 0.1, Scale: ScaleWindow},
+	}
+	for name, o := range opts {
+		t.Run(name, func(t *testing.T) {
+			d, err := Prepare(s, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			path := filepath.Join(dir, "d.npz")
+			if err := WriteNPZ(path, d); err != nil {
+				t.Fatal(err)
+			}
+			back, err := ReadNPZ(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameDataset(t, d, back)
+			if back.Source != path || back.Legacy {
+				t.Errorf("source %q legacy %v", back.Source, back.Legacy)
+			}
+			if got := onlyFiles(t, dir); !slices.Equal(got, []string{"d.npz"}) {
+				t.Errorf("folder holds %v", got)
+			}
+		})
+	}
+}
+
+func TestNPZLayout(t *testing.T) {
+	d := smallDataset(t)
+	path := filepath.Join(t.TempDir(), "d.npz")
+	if err := WriteNPZ(path, d); err != nil {
+		t.Fatal(err)
+	}
+	z, err := npz.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer z.Close()
+	want := map[string]string{ // key -> dtype and shape as numpy shows them
+		"X_train.npy": "'<f8' [28 60]", "y_train.npy": "'<f8' [28 1]", "last_train.npy": "'<f8' [28]",
+		"target_train.npy": "'<f8' [28 1]", "dates_train.npy": "'<i8' [28]",
+		"X_val.npy": "'<f8' [6 60]", "y_val.npy": "'<f8' [6 1]", "last_val.npy": "'<f8' [6]",
+		"target_val.npy": "'<f8' [6 1]", "dates_val.npy": "'<i8' [6]",
+		"X_test.npy": "'<f8' [6 60]", "y_test.npy": "'<f8' [6 1]", "last_test.npy": "'<f8' [6]",
+		"target_test.npy": "'<f8' [6 1]", "dates_test.npy": "'<i8' [6]",
+		"norm.npy": "'<f8' [2]", "norm_kind.npy": "'|u1' [6]", "split.npy": "'<f8' [2]",
+		"window.npy": "'<i8' []", "horizon.npy": "'<i8' []", "version.npy": "'<i8' []",
+	}
+	got := map[string]string{}
+	for _, k := range z.Keys() {
+		h := z.Header(k)
+		got[k] = fmt.Sprintf("%s %v", h.Descr.Type, h.Descr.Shape)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("layout:\n got %v\nwant %v", got, want)
+	}
+	var days []int64
+	if err := z.Read("dates_train.npy", &days); err != nil {
+		t.Fatal(err)
+	}
+	// ramp(100) starts 2020-01-01; the first target is row 60: 2020-03-01, day 18322.
+	if days[0] != 18322 {
+		t.Errorf("dates_train[0] = %d, want 18322 (2020-03-01)", days[0])
+	}
+	var kind []uint8
+	if err := z.Read("norm_kind.npy", &kind); err != nil || string(kind) != "minmax" {
+		t.Errorf("norm_kind %q, %v", kind, err)
+	}
+}
+
+func TestWriteNPZErrors(t *testing.T) {
+	dir := t.TempDir()
+	legacy := smallDataset(t)
+	legacy.Val = Split{}
+	short := smallDataset(t)
+	short.Test.Last = short.Test.Last[1:]
+	noKind := smallDataset(t)
+	noKind.Norm = Normalizer{}
+	tests := []struct {
+		name string
+		path string
+		d    *Dataset
+		want string
+	}{
+		{"nil", filepath.Join(dir, "a.npz"), nil, "nil dataset"},
+		{"empty val", filepath.Join(dir, "a.npz"), legacy, "split val is empty; the NPZ layout needs windows in train, val and test"},
+		{"short array", filepath.Join(dir, "a.npz"), short, "split test: lengths X 360, Y 6, Last 5"},
+		{"identity normalizer", filepath.Join(dir, "a.npz"), noKind, `normalizer kind ""`},
+		{"missing folder", filepath.Join(dir, "no", "a.npz"), smallDataset(t), "data: write " + filepath.Join(dir, "no", "a.npz")},
+		{"path is a folder", dir, smallDataset(t), "data: write " + dir},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			wantErr(t, WriteNPZ(tt.path, tt.d), tt.want)
+			if got := onlyFiles(t, dir); len(got) != 0 {
+				t.Errorf("left behind %v", got)
+			}
+		})
+	}
+}
+
+func TestWriteNPZReplaces(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.npz")
+	if err := os.WriteFile(path, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d := smallDataset(t)
+	if err := WriteNPZ(path, d); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadNPZ(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameDataset(t, d, back)
+}
+
+func TestReadNPZBadFiles(t *testing.T) {
+	// edit returns the full layout of smallDataset with key replaced (nil: removed).
+	edit := func(t *testing.T, key string, value any) []npzEntry {
+		var es []npzEntry
+		for _, e := range npzEntries(smallDataset(t)) {
+			if e.key == key {
+				if value == nil {
+					continue
+				}
+				e.value = value
+			}
+			es = append(es, e)
+		}
+		return es
+	}
+	tests := []struct {
+		name  string
+		key   string
+		value any // nil removes the key
+		want  string
+	}{
+		{"missing X_val", "X_val", nil, "key X_val: missing (file has: X_test, X_train, dates_test,"},
+		{"missing dates_test", "dates_test", nil, "key dates_test: missing"},
+		{"X_val window", "X_val", mat.NewDense(3, 59, nil), "key X_val: shape (3, 59), want (3, 60)"},
+		{"X_val 1-D", "X_val", make([]float64, 6), "key X_val: shape (6,), want (N, 60) with N >= 1"},
+		{"y_val rows", "y_val", mat.NewDense(5, 1, nil), "key y_val: shape (5, 1), want (6, 1)"},
+		{"target_test horizon", "target_test", mat.NewDense(6, 2, nil), "key target_test: shape (6, 2), want (6, 1)"},
+		{"last_train rows", "last_train", make([]float64, 27), "key last_train: shape (27,), want (28,)"},
+		{"X_train float32", "X_train", make([]float32, 28*60), "key X_train: dtype <f4, want <f8"},
+		{"dates float", "dates_val", make([]float64, 6), "key dates_val: dtype <f8, want <i8"},
+		{"norm_kind int", "norm_kind", []int64{1}, "key norm_kind: dtype <i8, want |u1"},
+		{"norm_kind unknown", "norm_kind", []uint8("log"), `key norm_kind: unknown normalizer "log"`},
+		{"norm shape", "norm", []float64{1, 2, 3}, "key norm: shape (3,), want (2,)"},
+		{"window 1-D", "window", []int64{60}, "key window: shape (1,), want ()"},
+		{"window zero", "window", int64(0), "key window: window 0, horizon 1: want both >= 1"},
+		{"version", "version", int64(2), "key version: version 2, this program reads 1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "x.npz")
+			writeEntries(t, path, ".npy", edit(t, tt.key, tt.value))
+			d, err := ReadNPZ(path)
+			if d != nil {
+				t.Error("got a dataset with an error")
+			}
+			wantErr(t, err, "data: "+path+": "+tt.want)
+			if !errors.Is(err, ErrNPZ) {
+				t.Errorf("%v is not ErrNPZ", err)
+			}
+		})
+	}
+	t.Run("not a zip", func(t *testing.T) {
+		path := writeFile(t, "x.npz", "X_train,y_train\n1,2\n")
+		_, err := ReadNPZ(path)
+		wantErr(t, err, "data: "+path+": not a zip archive (.npz)")
+	})
+	t.Run("missing file", func(t *testing.T) {
+		_, err := ReadNPZ(filepath.Join(t.TempDir(), "none.npz"))
+		wantErr(t, err, "data: open ", "none.npz: no such file")
+	})
+}
+
+func TestReadNPZLegacy(t *testing.T) {
+	x := func(n, w int) []float64 {
+		v := make([]float64, n*w)
+		for i := range v {
+			v[i] = float64(i) / 10
+		}
+		return v
+	}
+	nested := func(n, w int) [][][]float64 { // (n, w, 1), as a Keras LSTM input
+		out := make([][][]float64, n)
+		for i := range out {
+			out[i] = make([][]float64, w)
+			for j := range out[i] {
+				out[i][j] = []float64{float64(i*w+j) / 10}
+			}
+		}
+		return out
+	}
+	tests := []struct {
+		name   string
+		suffix string
+		es     []npzEntry
+		window int
+		want   string // error, or "" for success
+	}{
+		{name: "2-D", suffix: ".npy", window: 6, es: []npzEntry{
+			{"X_train", mat.NewDense(8, 6, x(8, 6))}, {"y_train", mat.NewDense(8, 1, x(8, 1))},
+			{"X_test", mat.NewDense(3, 6, x(3, 6))}, {"y_test", mat.NewDense(3, 1, x(3, 1))}}},
+		{name: "3-D X, 1-D y, bare names", window: 6, es: []npzEntry{
+			{"X_train", nested(8, 6)}, {"y_train", x(8, 1)}, {"X_test", nested(3, 6)}, {"y_test", x(3, 1)}}},
+		{name: "missing y_test", suffix: ".npy", es: []npzEntry{
+			{"X_train", mat.NewDense(8, 6, nil)}, {"y_train", mat.NewDense(8, 1, nil)}, {"X_test", mat.NewDense(3, 6, nil)}},
+			want: "key y_test: missing (file has: X_test, X_train, y_train)"},
+		{name: "window mismatch", suffix: ".npy", es: []npzEntry{
+			{"X_train", mat.NewDense(8, 6, nil)}, {"y_train", mat.NewDense(8, 1, nil)},
+			{"X_test", mat.NewDense(3, 7, nil)}, {"y_test", mat.NewDense(3, 1, nil)}},
+			want: "key X_test: shape (3, 7), want (N, 6) as X_train"},
+		{name: "y rows", suffix: ".npy", es: []npzEntry{
+			{"X_train", mat.NewDense(8, 6, nil)}, {"y_train", mat.NewDense(7, 1, nil)}},
+			want: "key y_train: shape (7, 1), want (8,) or (8, horizon)"},
+		{name: "float32", suffix: ".npy", es: []npzEntry{{"X_train", make([]float32, 8)}},
+			want: "key X_train: dtype <f4, want <f8"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "seed.npz")
+			writeEntries(t, path, tt.suffix, tt.es)
+			d, err := ReadNPZ(path)
+			if tt.want != "" {
+				wantErr(t, err, "data: "+path+": "+tt.want)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !d.Legacy || d.Val.N != 0 || d.Train.N != 8 || d.Test.N != 3 || d.Norm != (Normalizer{}) {
+				t.Errorf("dataset %+v", d)
+			}
+			if want := (Options{Window: tt.window, Horizon: 1, Train: 8.0 / 11}); d.Opts != want {
+				t.Errorf("opts %+v, want %+v", d.Opts, want)
+			}
+			if !slices.Equal(d.Train.X, x(8, 6)) || !slices.Equal(d.Test.Y, x(3, 1)) {
+				t.Error("values differ")
+			}
+			err = WriteNPZ(filepath.Join(t.TempDir(), "again.npz"), d)
+			wantErr(t, err, "seed-layout NPZ (no val split, no normalizer) cannot be written")
+		})
+	}
+}

@@ -1,0 +1,408 @@
+// main_test.go: end-to-end tests of the trainer binary, single-rank and
+// under a real mpirun.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"mpitrain/collective/mpirun"
+)
+
+// trainerBin is the trainer built once for every test.
+var trainerBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "trainer-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	trainerBin = filepath.Join(dir, "trainer")
+	if out, err := exec.Command("go", "build", "-o", trainerBin, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building trainer: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// result is one finished trainer process.
+type result struct {
+	code           int
+	stdout, stderr string
+	took           time.Duration
+}
+
+// runTrainer runs the trainer as np ranks (np 0: no mpirun, a singleton),
+// with a bound of limit on the whole job.
+func runTrainer(t *testing.T, np int, limit time.Duration, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	var cmd *exec.Cmd
+	if np == 0 {
+		cmd = exec.CommandContext(ctx, trainerBin, args...)
+	} else {
+		mpirun.Require(t)
+		var err error
+		if cmd, err = mpirun.Command(ctx, np, trainerBin, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var so, se bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &so, &se
+	start := time.Now()
+	err := cmd.Run()
+	r := result{stdout: so.String(), stderr: se.String(), took: time.Since(start)}
+	if ctx.Err() != nil {
+		t.Fatalf("trainer %v (np %d) did not finish within %v\nstdout:\n%s\nstderr:\n%s", args, np, limit, r.stdout, r.stderr)
+	}
+	if ee, ok := err.(*exec.ExitError); ok {
+		r.code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// mustTrain runs a training job that must succeed and returns its run folder.
+func mustTrain(t *testing.T, np int, out, id string, args ...string) (string, result) {
+	t.Helper()
+	args = append([]string{"--out", out, "--run_id", id, "--quiet"}, args...)
+	r := runTrainer(t, np, 3*time.Minute, args...)
+	if r.code != 0 {
+		t.Fatalf("trainer np %d %v: exit %d\nstdout:\n%s\nstderr:\n%s", np, args, r.code, r.stdout, r.stderr)
+	}
+	return filepath.Join(out, id), r
+}
+
+// readLosses returns history.csv's train and val loss columns.
+func readLosses(t *testing.T, dir string) (train, val []float64) {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dir, "history.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows[1:] {
+		a, _ := strconv.ParseFloat(r[1], 64)
+		b, _ := strconv.ParseFloat(r[2], 64)
+		train, val = append(train, a), append(val, b)
+	}
+	return train, val
+}
+
+func relDiff(a, b float64) float64 {
+	return math.Abs(a-b) / math.Max(math.Abs(a), math.Abs(b))
+}
+
+func readMetrics(t *testing.T, dir string) metricsReport {
+	t.Helper()
+	var m metricsReport
+	if err := readJSON(filepath.Join(dir, "metrics.json"), &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestHelp(t *testing.T) {
+	r := runTrainer(t, 0, 30*time.Second, "-h")
+	if r.code != 0 {
+		t.Fatalf("trainer -h: exit %d, stderr %s", r.code, r.stderr)
+	}
+	for _, flag := range []string{"-npz_path", "-epochs", "-batch_size", "-lr", "-hidden_dim", "-layers", "-dtype",
+		"-optimizer", "-seed", "-window", "-scale", "-out", "-patience", "mpirun -np N ./trainer"} {
+		if !strings.Contains(r.stdout, flag) {
+			t.Errorf("trainer -h does not mention %s", flag)
+		}
+	}
+}
+
+func TestBadFlags(t *testing.T) {
+	out := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string // in the one-line error
+	}{
+		{"unknown flag", []string{"--bogus"}, "-bogus"},
+		{"zero epochs", []string{"--epochs", "0"}, "--epochs 0"},
+		{"negative batch", []string{"--batch_size", "-4"}, "--batch_size -4"},
+		{"zero lr", []string{"--lr", "0"}, "--lr 0"},
+		{"bad dtype", []string{"--dtype", "float16"}, "--dtype"},
+		{"bad scale", []string{"--scale", "log"}, "--scale"},
+		{"bad layers", []string{"--layers", "128,x"}, "--layers"},
+		{"bad split", []string{"--train_frac", "0.9", "--val_frac", "0.2"}, "--train_frac"},
+		{"stray argument", []string{"extra"}, "extra"},
+		{"two sources", []string{"--csv", "a.csv", "--npz_path", "b.npz"}, "--npz_path and --csv"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runTrainer(t, 0, 30*time.Second, append([]string{"--out", out}, tc.args...)...)
+			if r.code != exitUsage {
+				t.Errorf("exit %d, want %d", r.code, exitUsage)
+			}
+			lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+			if len(lines) != 1 || !strings.Contains(lines[0], tc.want) {
+				t.Errorf("stderr %q: want one line naming %q", r.stderr, tc.want)
+			}
+			if entries, _ := os.ReadDir(out); len(entries) != 0 {
+				t.Errorf("bad input wrote %d entries into --out", len(entries))
+			}
+		})
+	}
+}
+
+// A bad flag under mpirun: every rank fails alike, rank 0 alone says so,
+// exit 2, and nobody waits.
+func TestBadFlagUnderMPI(t *testing.T) {
+	r := runTrainer(t, 3, time.Minute, "--epochs", "-1")
+	if r.code != exitUsage {
+		t.Fatalf("exit %d, want %d\nstderr:\n%s", r.code, exitUsage, r.stderr)
+	}
+	if n := strings.Count(r.stderr, "trainer:"); n != 1 || !strings.Contains(r.stderr, "--epochs -1") {
+		t.Errorf("want one error line naming --epochs from rank 0, got:\n%s", r.stderr)
+	}
+}
+
+// Invariant 1: for the same seed and global batch, np 1..4 give the same
+// loss history (float64: 1e-9 relative) and the same final metrics.
+func TestRanksChangeSpeedNotResults(t *testing.T) {
+	out := t.TempDir()
+	args := []string{"--dtype", "float64", "--epochs", "3", "--batch_size", "50", "--hidden_dim", "32", "--no_plots"}
+	ref, _ := mustTrain(t, 1, out, "np1", args...)
+	refTrain, refVal := readLosses(t, ref)
+	refM := readMetrics(t, ref)
+	for _, np := range []int{2, 3, 4} {
+		dir, _ := mustTrain(t, np, out, fmt.Sprintf("np%d", np), args...)
+		tr, va := readLosses(t, dir)
+		if len(tr) != len(refTrain) {
+			t.Fatalf("np %d: %d epochs, want %d", np, len(tr), len(refTrain))
+		}
+		for i := range tr {
+			if d := relDiff(tr[i], refTrain[i]); d > 1e-9 {
+				t.Errorf("np %d epoch %d: train loss %.17g vs %.17g (rel %.2g)", np, i+1, tr[i], refTrain[i], d)
+			}
+			if d := relDiff(va[i], refVal[i]); d > 1e-9 {
+				t.Errorf("np %d epoch %d: val loss %.17g vs %.17g (rel %.2g)", np, i+1, va[i], refVal[i], d)
+			}
+		}
+		m := readMetrics(t, dir)
+		if d := relDiff(m.Test.Model.MSE, refM.Test.Model.MSE); d > 1e-9 {
+			t.Errorf("np %d: test MSE %.17g vs %.17g", np, m.Test.Model.MSE, refM.Test.Model.MSE)
+		}
+	}
+}
+
+// At float32 only the summation order differs: 1e-4 relative.
+func TestRanksChangeSpeedNotResultsFloat32(t *testing.T) {
+	out := t.TempDir()
+	args := []string{"--epochs", "2", "--batch_size", "64", "--no_plots"}
+	ref, _ := mustTrain(t, 1, out, "np1", args...)
+	dir, _ := mustTrain(t, 3, out, "np3", args...)
+	a, _ := readLosses(t, ref)
+	b, _ := readLosses(t, dir)
+	for i := range a {
+		if d := relDiff(a[i], b[i]); d > 1e-4 {
+			t.Errorf("epoch %d: train loss %g (np 1) vs %g (np 3), rel %.2g", i+1, a[i], b[i], d)
+		}
+	}
+}
+
+// Invariant 2: same seed, same np: a bitwise-identical model file.
+func TestSameSeedSameModel(t *testing.T) {
+	out := t.TempDir()
+	args := []string{"--epochs", "2", "--no_plots"}
+	a, _ := mustTrain(t, 2, out, "a", args...)
+	b, _ := mustTrain(t, 2, out, "b", args...)
+	ma, _ := os.ReadFile(filepath.Join(a, "model.json"))
+	mb, _ := os.ReadFile(filepath.Join(b, "model.json"))
+	if len(ma) == 0 || !bytes.Equal(ma, mb) {
+		t.Fatal("two runs with the same seed and np wrote different model files")
+	}
+	c, _ := mustTrain(t, 2, out, "c", append(args, "--seed", "2")...)
+	mc, _ := os.ReadFile(filepath.Join(c, "model.json"))
+	if bytes.Equal(ma, mc) {
+		t.Fatal("a different seed wrote the same model file")
+	}
+}
+
+// A full run at np 2 writes every artifact; only rank 0 prints; the summary
+// compares with both baselines.
+func TestRunArtifacts(t *testing.T) {
+	out := t.TempDir()
+	dir, r := mustTrain(t, 2, out, "run", "--epochs", "2")
+	for _, f := range []string{"config.json", "history.csv", "metrics.json", "timing.json", "model.json",
+		"predictions.csv", "loss.png", "predictions.png"} {
+		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
+			t.Errorf("%s missing or empty", f)
+		}
+	}
+	if n := strings.Count(r.stdout, "world: "); n != 1 {
+		t.Errorf("world line printed %d times, want once (rank 0 only)", n)
+	}
+	for _, want := range []string{"persistence", "linear", "test: the model"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("summary lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	var tm timingReport
+	if err := readJSON(filepath.Join(dir, "timing.json"), &tm); err != nil {
+		t.Fatal(err)
+	}
+	if tm.Ranks != 2 || len(tm.PerRank) != 2 || tm.Epochs != 2 || tm.SamplesPerSec <= 0 {
+		t.Errorf("timing.json: %+v", tm)
+	}
+	var meta runMeta
+	if err := readJSON(filepath.Join(dir, "config.json"), &meta); err != nil {
+		t.Fatal(err)
+	}
+	if meta.Ranks != 2 || len(meta.Hosts) != 2 || len(meta.Fingerprint) != 64 {
+		t.Errorf("config.json: np %d, hosts %v, fingerprint %q", meta.Ranks, meta.Hosts, meta.Fingerprint)
+	}
+	if tmp, _ := filepath.Glob(filepath.Join(dir, ".*tmp*")); len(tmp) > 0 {
+		t.Errorf("temporary files left behind: %v", tmp)
+	}
+
+	// An existing run folder is never overwritten.
+	before, _ := os.ReadFile(filepath.Join(dir, "model.json"))
+	r2 := runTrainer(t, 2, time.Minute, "--out", out, "--run_id", "run", "--epochs", "1")
+	if r2.code != exitUsage || !strings.Contains(r2.stderr, "already exists") {
+		t.Errorf("re-using a run folder: exit %d, stderr %q", r2.code, r2.stderr)
+	}
+	after, _ := os.ReadFile(filepath.Join(dir, "model.json"))
+	if !bytes.Equal(before, after) {
+		t.Error("the existing run folder was modified")
+	}
+
+	// predict reads the model and prints a forecast in index points.
+	p := runTrainer(t, 0, 30*time.Second, "predict", "--model", filepath.Join(dir, "model.json"))
+	if p.code != 0 || !strings.Contains(p.stdout, "forecast day +1:") || !strings.Contains(p.stdout, "2020-04-17") {
+		t.Errorf("predict: exit %d\n%s%s", p.code, p.stdout, p.stderr)
+	}
+	// plot history redraws the charts from the saved artifacts.
+	os.Remove(filepath.Join(dir, "loss.png"))
+	p = runTrainer(t, 0, 30*time.Second, "plot", "history", dir)
+	if _, err := os.Stat(filepath.Join(dir, "loss.svg")); p.code != 0 || err != nil {
+		t.Errorf("plot history: exit %d %s", p.code, p.stderr)
+	}
+}
+
+// The NPZ path: prepare writes 5,045 windows split 70/15/15, inspect reports
+// them, and --npz_path trains from the file.
+func TestPrepareInspectTrain(t *testing.T) {
+	dir := t.TempDir()
+	npz := filepath.Join(dir, "x.npz")
+	r := runTrainer(t, 0, 30*time.Second, "data", "prepare", "--out", npz)
+	if r.code != 0 || !strings.Contains(r.stdout, "5045 windows (train 3531, val 756, test 758)") {
+		t.Fatalf("prepare: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = runTrainer(t, 0, 30*time.Second, "data", "inspect", npz)
+	if r.code != 0 || !strings.Contains(r.stdout, "5045 windows") || !strings.Contains(r.stdout, "test    758 windows") {
+		t.Fatalf("inspect: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = runTrainer(t, 0, 30*time.Second, "data", "prepare", "--out", npz)
+	if r.code != exitUsage || !strings.Contains(r.stderr, "already exists") {
+		t.Errorf("prepare over an existing file: exit %d %s", r.code, r.stderr)
+	}
+	mustTrain(t, 2, filepath.Join(dir, "out"), "npz", "--npz_path", npz, "--epochs", "1", "--no_plots")
+}
+
+// Bad data files: one line naming the file (and line), exit 1, nothing written.
+func TestBadData(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	short := "Date,Close\n2020-01-02,100\n2020-01-03,101\n"
+	neg := "Date,Close\n2020-01-02,100\n2020-01-03,-5\n"
+	for _, tc := range []struct {
+		name, file, want string
+		np               int
+	}{
+		{"missing csv", filepath.Join(dir, "nope.csv"), "nope.csv", 2},
+		{"too few rows", write("short.csv", short), "need at least", 2},
+		{"negative price", write("neg.csv", neg), "neg.csv:3", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(dir, "out-"+strings.ReplaceAll(tc.name, " ", "-"))
+			r := runTrainer(t, tc.np, time.Minute, "--csv", tc.file, "--out", out)
+			if r.code != exitFail || !strings.Contains(r.stderr, tc.want) {
+				t.Errorf("exit %d, stderr %q: want 1 and %q", r.code, r.stderr, tc.want)
+			}
+			if _, err := os.Stat(out); err == nil {
+				t.Error("bad data created the output folder")
+			}
+		})
+	}
+}
+
+// Invariant 3: a rank that reads different data stops the job before
+// training, naming itself, with no hang.
+func TestDivergentDataStopsTheJob(t *testing.T) {
+	mpirun.Require(t)
+	a, b := t.TempDir(), t.TempDir()
+	var body strings.Builder
+	body.WriteString("Date,Close\n")
+	day := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := 0; i < 300; i++ {
+		fmt.Fprintf(&body, "%s,%d\n", day.AddDate(0, 0, i).Format(time.DateOnly), 100+i%17)
+	}
+	os.WriteFile(filepath.Join(a, "d.csv"), []byte(body.String()), 0o644)
+	os.WriteFile(filepath.Join(b, "d.csv"), []byte(strings.Replace(body.String(), ",116\n", ",117\n", 1)), 0o644)
+	// MPMD: rank 0 runs in folder a, rank 1 in folder b, same arguments.
+	args := []string{"--csv", "d.csv", "--out", t.TempDir(), "--epochs", "1"}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	full := []string{"-np", "1", "-wdir", a, trainerBin}
+	full = append(full, args...)
+	full = append(full, ":", "-np", "1", "-wdir", b, trainerBin)
+	full = append(full, args...)
+	var flags []string
+	for _, f := range mpirun.Args(2) {
+		if f != "-np" && f != "2" {
+			flags = append(flags, f)
+		}
+	}
+	cmd := exec.CommandContext(ctx, "mpirun", append(flags, full...)...)
+	out, err := cmd.CombinedOutput()
+	if ctx.Err() != nil {
+		t.Fatalf("job hung:\n%s", out)
+	}
+	if err == nil || !strings.Contains(string(out), "rank 1: data fingerprint") {
+		t.Fatalf("want a failure naming rank 1's fingerprint, got err %v:\n%s", err, out)
+	}
+}
+
+func TestMetricsJSONKeys(t *testing.T) {
+	// metrics.json and the summary table use the same field names the README documents.
+	b, err := json.Marshal(metricsReport{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{`"val"`, `"test"`, `"persistence"`, `"linear"`, `"mae_points"`, `"skill_vs_persistence"`} {
+		if !bytes.Contains(b, []byte(k)) {
+			t.Errorf("metrics.json lacks %s", k)
+		}
+	}
+}

@@ -1,0 +1,32 @@
+// Package mlp is a data-parallel multilayer-perceptron regressor, generic
+// over the element type (float32 or float64).
+//
+// A Net keeps every parameter in one flat slice, Params, and every gradient
+// in a second slice, Grads, with the same layout: for each layer l in order,
+// its weight matrix W (out, in) row-major followed by its bias b (out). Layers
+// hold views into the two slices, so one Allreduce moves every gradient, the
+// optimizer is one loop over one slice and a checkpoint writes one buffer.
+//
+// Forward and Backward are straight-line passes over paired kernels
+// (linearForward / linearBackward): a GEMM followed by one fused loop for the
+// bias and the activation. Activations are allocated once for the largest
+// batch; a training step allocates nothing once warm.
+//
+// Loss is the mean squared error over samples and outputs, like PyTorch's
+// MSELoss(reduction="mean"). In data-parallel training each rank computes the
+// SUM of squared errors over its shard and the gradient of that sum; one
+// in-place SUM Allreduce combines gradients, SSE and row counts, and every
+// rank then divides the gradient by (global rows * Out) and takes the same
+// optimizer step. The number of ranks therefore changes only the float
+// summation order, never the result (see Train).
+//
+// The package talks to the outside world through the small Reducer interface;
+// NewSelfReducer is the one-rank implementation. It also provides the
+// evaluation metrics (MSE, MAE, R2, DirectionalAccuracy) and two baselines
+// (Persistence and an OLS linear model).
+//
+// Misuse panics: shape and length mismatches (a batch larger than the net was
+// built for, an x slice whose length is not rows*In, metric inputs of
+// different lengths) panic with a message starting "mlp: ". Bad data and bad
+// configuration values return errors.
+package mlp

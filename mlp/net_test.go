@@ -1,0 +1,316 @@
+// Tests of the network: gradients against finite differences, shapes, GEMM.
+package mlp
+
+import (
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"gonum.org/v1/gonum/diff/fd"
+)
+
+// sseLoss runs Forward and returns the SUM of squared errors and its
+// gradient w.r.t. the output, the loss the training step differentiates.
+func sseLoss(n *Net[float64], x, y []float64, rows int, dOut []float64) float64 {
+	pred := n.Forward(x, rows)
+	s := 0.0
+	for i, p := range pred {
+		d := p - y[i]
+		s += d * d
+		if dOut != nil {
+			dOut[i] = 2 * d
+		}
+	}
+	return s
+}
+
+// TestGradientFiniteDifference checks Backward against central finite
+// differences for EVERY parameter of a tiny 5-4-3-2 net. The seeds were
+// chosen so that no ReLU pre-activation sits within the stencil of a kink
+// (the check would fail if one did).
+func TestGradientFiniteDifference(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		act  string
+		seed uint64
+	}{
+		{"relu", ActReLU, 3},
+		{"tanh", ActTanh, 3},
+		{"relu-other-seed", ActReLU, 11},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := Config{In: 5, Hidden: []int{4, 3}, Out: 2, Act: tc.act}
+			const rows = 4
+			n := NewNet[float64](cfg, rows)
+			n.Init(tc.seed)
+			// Non-zero biases so their gradients are exercised away from 0.
+			for l := range n.layers {
+				for j := range n.layers[l].b {
+					n.layers[l].b[j] = 0.1 * float64(j+1)
+				}
+			}
+			d := synth[float64](rows, cfg.In, cfg.Out, tc.seed+100, false)
+
+			dOut := make([]float64, rows*cfg.Out)
+			n.ZeroGrad()
+			sseLoss(n, d.X, d.Y, rows, dOut)
+			n.Backward(d.X, dOut, rows)
+			got := append([]float64(nil), n.Grads...)
+
+			p0 := append([]float64(nil), n.Params...)
+			f := func(p []float64) float64 {
+				copy(n.Params, p)
+				return sseLoss(n, d.X, d.Y, rows, nil)
+			}
+			want := fd.Gradient(nil, f, p0, &fd.Settings{Formula: fd.Central, Step: 1e-6})
+			copy(n.Params, p0)
+
+			if len(got) != cfg.NumParams() || len(want) != len(got) {
+				t.Fatalf("gradient lengths %d and %d, want %d", len(got), len(want), cfg.NumParams())
+			}
+			zeros := 0
+			for i := range got {
+				if got[i] == 0 {
+					zeros++
+				}
+				if math.Abs(got[i]-want[i]) > 1e-7*(1+math.Abs(want[i])) {
+					t.Errorf("param %d: Backward %.10g, finite difference %.10g", i, got[i], want[i])
+				}
+			}
+			if zeros > len(got)/2 {
+				t.Errorf("%d of %d gradients are exactly 0: the check is too weak", zeros, len(got))
+			}
+		})
+	}
+}
+
+func TestBackwardAdds(t *testing.T) {
+	cfg := Config{In: 3, Hidden: []int{5}, Out: 2}
+	n := NewNet[float64](cfg, 4)
+	n.Init(1)
+	d := synth[float64](4, 3, 2, 2, false)
+	dOut := make([]float64, 8)
+	sseLoss(n, d.X, d.Y, 4, dOut)
+	keep := append([]float64(nil), dOut...)
+	n.Backward(d.X, dOut, 4)
+	once := append([]float64(nil), n.Grads...)
+	n.Backward(d.X, dOut, 4)
+	for i := range once {
+		if math.Abs(n.Grads[i]-2*once[i]) > 1e-14*math.Abs(once[i]) {
+			t.Fatalf("grad %d after two Backward calls is %g, want 2*%g", i, n.Grads[i], once[i])
+		}
+	}
+	for i := range keep {
+		if dOut[i] != keep[i] {
+			t.Fatalf("Backward changed dOut[%d]", i)
+		}
+	}
+	n.ZeroGrad()
+	for i, g := range n.Grads {
+		if g != 0 {
+			t.Fatalf("grad %d is %g after ZeroGrad", i, g)
+		}
+	}
+}
+
+// TestGemm compares every transpose combination, at sizes that cross the
+// tile boundaries, with a naive triple loop.
+func TestGemm(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, tc := range []struct {
+		name    string
+		m, n, k int
+	}{
+		{"small", 3, 4, 5},
+		{"tile-edges", 65, 193, 7},
+		{"large", 130, 400, 70},
+	} {
+		for _, tr := range [][2]bool{{false, false}, {false, true}, {true, false}, {true, true}} {
+			a := make([]float64, tc.m*tc.k)
+			b := make([]float64, tc.k*tc.n)
+			c := make([]float64, tc.m*tc.n)
+			for _, s := range [][]float64{a, b, c} {
+				for i := range s {
+					s[i] = rng.Float64() - 0.5
+				}
+			}
+			lda, ldb := tc.k, tc.n
+			at := func(i, l int) float64 { return a[i*lda+l] }
+			bt := func(l, j int) float64 { return b[l*ldb+j] }
+			if tr[0] {
+				lda = tc.m
+				at = func(i, l int) float64 { return a[l*lda+i] }
+			}
+			if tr[1] {
+				ldb = tc.k
+				bt = func(l, j int) float64 { return b[j*ldb+l] }
+			}
+			want := make([]float64, len(c))
+			for i := 0; i < tc.m; i++ {
+				for j := 0; j < tc.n; j++ {
+					s := 0.0
+					for l := 0; l < tc.k; l++ {
+						s += at(i, l) * bt(l, j)
+					}
+					want[i*tc.n+j] = 1.5*s + 0.5*c[i*tc.n+j]
+				}
+			}
+			gemm(tr[0], tr[1], tc.m, tc.n, tc.k, 1.5, a, lda, b, ldb, 0.5, c, tc.n)
+			c32 := make([]float32, len(c))
+			gemm(tr[0], tr[1], tc.m, tc.n, tc.k, 1, f32s(a), lda, f32s(b), ldb, 0, c32, tc.n)
+			for i := range want {
+				if math.Abs(c[i]-want[i]) > 1e-12 {
+					t.Fatalf("%s %v: c[%d] = %g, want %g", tc.name, tr, i, c[i], want[i])
+				}
+			}
+			// float32 against float64 product (without the beta term).
+			for i := 0; i < tc.m; i++ {
+				for j := 0; j < tc.n; j++ {
+					s := 0.0
+					for l := 0; l < tc.k; l++ {
+						s += float64(float32(at(i, l))) * float64(float32(bt(l, j)))
+					}
+					if math.Abs(float64(c32[i*tc.n+j])-s) > 1e-4 {
+						t.Fatalf("%s %v float32: c[%d,%d] = %g, want %g", tc.name, tr, i, j, c32[i*tc.n+j], s)
+					}
+				}
+			}
+		}
+	}
+}
+
+func f32s(s []float64) []float32 {
+	o := make([]float32, len(s))
+	for i, v := range s {
+		o[i] = float32(v)
+	}
+	return o
+}
+
+func TestPredictChunks(t *testing.T) {
+	cfg := Config{In: 6, Hidden: []int{8}, Out: 2, Act: ActTanh}
+	small := NewNet[float64](cfg, 3)
+	big := NewNet[float64](cfg, 20)
+	small.Init(5)
+	big.Init(5)
+	d := synth[float64](17, 6, 2, 9, false)
+	got := make([]float64, 17*2)
+	small.Predict(d.X, 17, got)
+	want := big.Forward(d.X, 17)
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("Predict in chunks of 3: out[%d] = %g, Forward of 17: %g", i, got[i], want[i])
+		}
+	}
+}
+
+func TestInit(t *testing.T) {
+	cfg := Config{In: 200, Hidden: []int{300}, Out: 1}
+	a, b := NewNet[float64](cfg, 1), NewNet[float64](cfg, 1)
+	a.Init(7)
+	b.Init(7)
+	for i := range a.Params {
+		if a.Params[i] != b.Params[i] {
+			t.Fatal("Init with the same seed differs")
+		}
+	}
+	f := NewNet[float32](cfg, 1)
+	f.Init(7)
+	for i := range a.Params {
+		if f.Params[i] != float32(a.Params[i]) {
+			t.Fatal("float32 Init is not the float64 one rounded")
+		}
+	}
+	// He: the first layer's weights have variance 2/fan_in; biases are 0.
+	w := a.layers[0].w
+	v := 0.0
+	for _, x := range w {
+		v += x * x
+	}
+	v /= float64(len(w))
+	if math.Abs(v-2.0/200) > 0.05*2.0/200 {
+		t.Errorf("He variance %g, want about %g", v, 2.0/200)
+	}
+	for _, x := range a.layers[0].b {
+		if x != 0 {
+			t.Fatal("bias not 0 after Init")
+		}
+	}
+	tc := cfg
+	tc.Act = ActTanh
+	g := NewNet[float64](tc, 1)
+	g.Init(7)
+	lim := math.Sqrt(6.0 / 500)
+	for _, x := range g.layers[0].w {
+		if math.Abs(x) > lim {
+			t.Fatalf("Glorot weight %g outside ±%g", x, lim)
+		}
+	}
+}
+
+func TestNetPanics(t *testing.T) {
+	cfg := Config{In: 3, Hidden: []int{4}, Out: 2}
+	n := NewNet[float64](cfg, 5)
+	for _, tc := range []struct {
+		name string
+		f    func()
+		want string
+	}{
+		{"rows-above-max", func() { n.Forward(make([]float64, 18), 6) }, "mlp: 6 rows"},
+		{"negative-rows", func() { n.Forward(nil, -1) }, "mlp: -1 rows"},
+		{"short-x", func() { n.Forward(make([]float64, 8), 3) }, "mlp: x has length 8"},
+		{"long-dOut", func() { n.Backward(make([]float64, 9), make([]float64, 7), 3) }, "mlp: dOut has length 7"},
+		{"predict-out", func() { n.Predict(make([]float64, 9), 3, make([]float64, 5)) }, "mlp: Predict"},
+		{"bad-config", func() { NewNet[float32](Config{In: 0, Out: 1}, 1) }, "mlp: input width 0"},
+		{"bad-batch", func() { NewNet[float32](cfg, 0) }, "mlp: maxBatch 0"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			defer func() {
+				r := recover()
+				s, _ := r.(string)
+				if !strings.HasPrefix(s, tc.want) {
+					t.Fatalf("panic %v, want prefix %q", r, tc.want)
+				}
+			}()
+			tc.f()
+		})
+	}
+}
+
+func TestConfig(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		cfg      Config
+		err      string
+		params   int
+		fwd, bwd int64
+	}{
+		{"default", DefaultConfig(), "", 24449, 2 * (60*128 + 128*128 + 128), 2 * (60*128 + 2*128*128 + 2*128)},
+		{"linear", Config{In: 4, Out: 2}, "", 10, 16, 16},
+		{"tanh", Config{In: 2, Hidden: []int{3}, Out: 1, Act: "tanh"}, "", 13, 18, 24},
+		{"no-input", Config{In: 0, Out: 1}, "mlp: input width 0, want >= 1", 0, 0, 0},
+		{"no-output", Config{In: 1, Out: 0}, "mlp: output width 0, want >= 1", 0, 0, 0},
+		{"empty-hidden", Config{In: 1, Hidden: []int{3, 0}, Out: 1}, "mlp: hidden layer 2 has width 0, want >= 1", 0, 0, 0},
+		{"bad-act", Config{In: 1, Out: 1, Act: "gelu"}, `mlp: activation "gelu", want "relu" or "tanh"`, 0, 0, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.cfg.Validate()
+			if tc.err != "" {
+				if err == nil || err.Error() != tc.err {
+					t.Fatalf("Validate() = %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := tc.cfg.NumParams(); got != tc.params {
+				t.Errorf("NumParams = %d, want %d", got, tc.params)
+			}
+			if f, b := tc.cfg.FLOPsPerSample(); f != tc.fwd || b != tc.bwd {
+				t.Errorf("FLOPsPerSample = %d, %d; want %d, %d", f, b, tc.fwd, tc.bwd)
+			}
+		})
+	}
+}

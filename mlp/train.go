@@ -1,0 +1,378 @@
+// The data-parallel training loop: one SUM Allreduce per step, the same
+// optimizer step on every rank, validation from reduced partial sums.
+package mlp
+
+import (
+	"errors"
+	"fmt"
+	"math"
+)
+
+// Split is a set of samples: X (N, In) and Y (N, Out), row-major.
+type Split[T Float] struct {
+	X, Y []T
+	N    int
+}
+
+// TrainConfig holds the training settings; DefaultTrainConfig fills every one.
+type TrainConfig struct {
+	Epochs      int     // passes over the training split
+	Batch       int     // GLOBAL batch: rows per step summed over all ranks
+	LR          float64 // learning rate
+	Optimizer   string  // "adam" (also when empty), "adamw" (decoupled decay) or "sgd"
+	Momentum    float64 // sgd only, in [0, 1)
+	WeightDecay float64 // adam and sgd: L2 added to the gradient; adamw: decoupled
+	Patience    int     // early stopping on val loss after this many epochs without improvement; 0 = off
+	Seed        uint64  // the run's seed; Train does not draw from it (the caller's Init and shards do)
+}
+
+// DefaultTrainConfig is 50 epochs of Adam (lr 1e-3) on global batches of 64,
+// without weight decay or early stopping, seed 42.
+func DefaultTrainConfig() TrainConfig {
+	return TrainConfig{Epochs: 50, Batch: 64, LR: 1e-3, Optimizer: "adam", Momentum: 0.9, Seed: 42}
+}
+
+// Validate reports the first bad setting, or nil.
+func (c TrainConfig) Validate() error {
+	switch {
+	case c.Epochs < 1:
+		return fmt.Errorf("mlp: epochs %d, want >= 1", c.Epochs)
+	case c.Batch < 1:
+		return fmt.Errorf("mlp: batch %d, want >= 1", c.Batch)
+	case !(c.LR > 0) || math.IsInf(c.LR, 1):
+		return fmt.Errorf("mlp: learning rate %g, want a finite value > 0", c.LR)
+	case c.Optimizer != "" && c.Optimizer != "adam" && c.Optimizer != "adamw" && c.Optimizer != "sgd":
+		return fmt.Errorf(`mlp: optimizer %q, want "adam", "adamw" or "sgd"`, c.Optimizer)
+	case !(c.Momentum >= 0 && c.Momentum < 1):
+		return fmt.Errorf("mlp: momentum %g, want 0 <= m < 1", c.Momentum)
+	case !(c.WeightDecay >= 0) || math.IsInf(c.WeightDecay, 1):
+		return fmt.Errorf("mlp: weight decay %g, want a finite value >= 0", c.WeightDecay)
+	case c.Patience < 0:
+		return fmt.Errorf("mlp: patience %d, want >= 0", c.Patience)
+	}
+	return nil
+}
+
+// NewOptimizer builds the optimizer cfg names for n parameters.
+func NewOptimizer[T Float](cfg TrainConfig, n int) (Optimizer[T], error) {
+	switch cfg.Optimizer {
+	case "", "adam", "adamw":
+		a := NewAdam[T](n)
+		a.LR, a.WeightDecay, a.Decoupled = cfg.LR, cfg.WeightDecay, cfg.Optimizer == "adamw"
+		return a, nil
+	case "sgd":
+		s := NewSGD[T](n, cfg.LR, cfg.Momentum)
+		s.WeightDecay = cfg.WeightDecay
+		return s, nil
+	}
+	return nil, fmt.Errorf(`mlp: optimizer %q, want "adam", "adamw" or "sgd"`, cfg.Optimizer)
+}
+
+// EpochStats is one row of the history. Epoch, TrainLoss, ValLoss, ValMAE,
+// Samples and Best are the same on every rank; the seconds are this rank's.
+type EpochStats struct {
+	Epoch     int     // 1-based
+	TrainLoss float64 // mean over the epoch's samples and outputs of the squared error, at the weights of each step
+	ValLoss   float64 // MSE on the validation split after the epoch; NaN if it is empty
+	ValMAE    float64 // MAE on the validation split after the epoch; NaN if it is empty
+	Seconds   float64 // wall time of the epoch
+	Compute   float64 // forward, backward and optimizer
+	Allreduce float64 // the gradient Allreduce (includes waiting for slower ranks)
+	Eval      float64 // validation, its reduction included
+	Samples   int     // training samples in the epoch, all ranks together
+	Best      bool    // ValLoss is the lowest so far
+}
+
+// Timing is this rank's totals in seconds (Reducer.Wtime).
+type Timing struct {
+	Compute, Allreduce, Eval, Total float64
+	Steps, Samples                  int // steps taken and samples in this rank's shards
+}
+
+// Result is what Train returns.
+type Result struct {
+	History   []EpochStats
+	BestEpoch int  // 1-based epoch of the lowest ValLoss; 0 if none was finite
+	Stopped   bool // early stopping ended the run before cfg.Epochs
+	Timing    Timing
+}
+
+// Trainer holds everything one rank needs for a step, allocated once. Train
+// is a loop over its methods: SyncParams, then Epoch (a Step per shard, then
+// Evaluate on the validation split); benchmarks and resumable drivers call
+// them directly.
+type Trainer[T Float] struct {
+	Net    *Net[T]
+	Opt    Optimizer[T]
+	Cfg    TrainConfig
+	Timing Timing
+
+	train, val Split[T]
+	r          Reducer
+	red        []T       // Net.Grads, then the shard's SSE and row count: one Allreduce moves all three
+	xb, yb     []T       // (Batch, In), (Batch, Out): the shard's gathered rows
+	dOut       []T       // (Batch, Out): gradient of the SSE w.r.t. the output
+	sums       []float64 // validation SSE, SAE and count, reduced in one call (its own allocation: memory handed to MPI must hold no Go pointers)
+	epoch      int       // 1-based, for error messages
+	step       int       // 1-based within the epoch
+	stepSSE    float64   // the last step's SSE over the global batch
+	stepRows   int       // the last step's global batch rows
+}
+
+// NewTrainer checks cfg and the splits and allocates the step's buffers. The
+// net must accept batches of ShardRows(cfg.Batch, r.Size()) rows (NewNet's maxBatch), which bounds
+// every shard. It replaces net.Grads by the front of a buffer of
+// NumParams+2 elements whose last two carry the shard's SSE and row count,
+// so the single Allreduce of a step moves gradients, loss and count at once.
+// It calls no collective operation: every rank gets the same error for the
+// same config and data.
+func NewTrainer[T Float](net *Net[T], train, val Split[T], r Reducer, cfg TrainConfig) (*Trainer[T], error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if shard := ShardRows(cfg.Batch, r.Size()); net.MaxBatch() < shard {
+		return nil, fmt.Errorf("mlp: net built for batches of %d, want >= %d (global batch %d over %d ranks)", net.MaxBatch(), shard, cfg.Batch, r.Size())
+	}
+	if err := checkSplit("train", train, net.Cfg); err != nil {
+		return nil, err
+	}
+	if train.N == 0 {
+		return nil, errors.New("mlp: empty training split")
+	}
+	if err := checkSplit("val", val, net.Cfg); err != nil {
+		return nil, err
+	}
+	if val.N == 0 && cfg.Patience > 0 {
+		return nil, errors.New("mlp: early stopping needs a validation split")
+	}
+	np := net.Cfg.NumParams()
+	opt, err := NewOptimizer[T](cfg, np)
+	if err != nil {
+		return nil, err
+	}
+	t := &Trainer[T]{
+		Net: net, Opt: opt, Cfg: cfg, train: train, val: val, r: r,
+		red:  make([]T, np+2),
+		sums: make([]float64, 3),
+		xb:   make([]T, net.MaxBatch()*net.Cfg.In),
+		yb:   make([]T, net.MaxBatch()*net.Cfg.Out),
+		dOut: make([]T, net.MaxBatch()*net.Cfg.Out),
+	}
+	net.useGrads(t.red[:np])
+	return t, nil
+}
+
+func checkSplit[T Float](name string, s Split[T], c Config) error {
+	if s.N < 0 || len(s.X) != s.N*c.In || len(s.Y) != s.N*c.Out {
+		return fmt.Errorf("mlp: %s split of %d samples has len(X)=%d, len(Y)=%d; want %d and %d",
+			name, s.N, len(s.X), len(s.Y), s.N*c.In, s.N*c.Out)
+	}
+	return nil
+}
+
+// SyncParams broadcasts rank 0's parameters so every rank starts identical.
+func (t *Trainer[T]) SyncParams() error {
+	if err := bcast(t.r, t.Net.Params, 0); err != nil {
+		return fmt.Errorf("mlp: broadcast of the initial parameters: %w", err)
+	}
+	return nil
+}
+
+// Step trains on this rank's shard idx (indices into the training split; it
+// may be empty) and returns the step's loss over the global batch. Every rank
+// must call it the same number of times: an empty shard still joins the
+// Allreduce with a zero gradient. The step gathers the shard's rows, runs
+// Forward and Backward on the SSE (gradient 2*(pred-y)), sums the buffer
+// holding gradients, SSE and row count over all ranks, divides the gradient
+// by (global rows * Out) and takes the optimizer step. It allocates nothing.
+// A non-finite loss is an error wrapping ErrNonFinite, the same on every
+// rank, returned before the optimizer step; so is a failed reduction. It panics if idx holds more than Net.MaxBatch() indices or one out
+// of range.
+func (t *Trainer[T]) Step(idx []int) (float64, error) {
+	net, in, out := t.Net, t.Net.Cfg.In, t.Net.Cfg.Out
+	rows := len(idx)
+	if rows > t.Net.MaxBatch() {
+		panic(fmt.Sprintf("mlp: shard of %d rows, more than the net's batch capacity %d", rows, t.Net.MaxBatch()))
+	}
+	t0 := t.r.Wtime()
+	for i, k := range idx {
+		copy(t.xb[i*in:(i+1)*in], t.train.X[k*in:(k+1)*in])
+		copy(t.yb[i*out:(i+1)*out], t.train.Y[k*out:(k+1)*out])
+	}
+	xb, yb, dOut := t.xb[:rows*in], t.yb[:rows*out], t.dOut[:rows*out]
+	clear(t.red) // ZeroGrad, and the SSE and row count after the gradients
+	sse := 0.0
+	if rows > 0 {
+		pred := net.Forward(xb, rows)
+		for i, p := range pred {
+			d := p - yb[i]
+			dOut[i] = 2 * d
+			sse += float64(d) * float64(d)
+		}
+		net.Backward(xb, dOut, rows)
+	}
+	np := len(t.red) - 2
+	t.red[np], t.red[np+1] = T(sse), T(rows)
+	t1 := t.r.Wtime()
+	if err := sum(t.r, t.red); err != nil {
+		return 0, fmt.Errorf("mlp: gradient allreduce at epoch %d, step %d: %w", t.epoch, t.step, err)
+	}
+	t2 := t.r.Wtime()
+	t.stepSSE, t.stepRows = float64(t.red[np]), int(math.Round(float64(t.red[np+1])))
+	if t.stepRows == 0 {
+		return 0, fmt.Errorf("mlp: empty global batch at epoch %d, step %d", t.epoch, t.step)
+	}
+	loss := t.stepSSE / float64(t.stepRows*out)
+	if math.IsNaN(loss) || math.IsInf(loss, 0) {
+		return loss, fmt.Errorf("%w %g at epoch %d, step %d", ErrNonFinite, loss, t.epoch, t.step)
+	}
+	scale := T(1 / float64(t.stepRows*out))
+	for i := range net.Grads {
+		net.Grads[i] *= scale
+	}
+	t.Opt.Step(net.Params, net.Grads)
+	t3 := t.r.Wtime()
+	t.Timing.Compute += (t1 - t0) + (t3 - t2)
+	t.Timing.Allreduce += t2 - t1
+	t.Timing.Steps++
+	t.Timing.Samples += rows
+	return loss, nil
+}
+
+// Evaluate returns the sums of squared and absolute errors over every sample
+// and output of s, and the sample count, all ranks together: each rank
+// predicts a contiguous near-equal part of s and one SumFloat64 combines the
+// partial sums. Every rank must call it. It allocates nothing. It panics if
+// the lengths of s.X and s.Y do not match s.N.
+func (t *Trainer[T]) Evaluate(s Split[T]) (sse, sae float64, n int, err error) {
+	net, in, out := t.Net, t.Net.Cfg.In, t.Net.Cfg.Out
+	if err := checkSplit("evaluated", s, net.Cfg); err != nil {
+		panic(err.Error())
+	}
+	rank, size := t.r.Rank(), t.r.Size()
+	lo, hi := rank*s.N/size, (rank+1)*s.N/size
+	for r := lo; r < hi; r += net.MaxBatch() {
+		k := min(net.MaxBatch(), hi-r)
+		pred := net.Forward(s.X[r*in:(r+k)*in], k)
+		y := s.Y[r*out : (r+k)*out]
+		for i, p := range pred {
+			d := float64(p) - float64(y[i])
+			sse += d * d
+			sae += math.Abs(d)
+		}
+	}
+	t.sums[0], t.sums[1], t.sums[2] = sse, sae, float64(hi-lo)
+	if err := t.r.SumFloat64(t.sums); err != nil {
+		return 0, 0, 0, fmt.Errorf("mlp: evaluation allreduce at epoch %d: %w", t.epoch, err)
+	}
+	return t.sums[0], t.sums[1], int(math.Round(t.sums[2])), nil
+}
+
+// Epoch runs one epoch: a Step per entry of steps (this rank's shards), then
+// validation. epoch is the 0-based index; the stats carry epoch+1.
+func (t *Trainer[T]) Epoch(epoch int, steps [][]int) (EpochStats, error) {
+	st := EpochStats{Epoch: epoch + 1}
+	start, before := t.r.Wtime(), t.Timing
+	t.epoch = epoch + 1
+	sse, rows := 0.0, 0
+	for s, idx := range steps {
+		t.step = s + 1
+		if _, err := t.Step(idx); err != nil {
+			return st, err
+		}
+		sse += t.stepSSE
+		rows += t.stepRows
+	}
+	out := float64(t.Net.Cfg.Out)
+	st.TrainLoss = sse / (float64(rows) * out)
+	st.Samples = rows
+	e0 := t.r.Wtime()
+	vsse, vsae, vn, err := t.Evaluate(t.val)
+	if err != nil {
+		return st, err
+	}
+	t.Timing.Eval += t.r.Wtime() - e0
+	st.ValLoss = vsse / (float64(vn) * out)
+	st.ValMAE = vsae / (float64(vn) * out)
+	st.Seconds = t.r.Wtime() - start
+	st.Compute = t.Timing.Compute - before.Compute
+	st.Allreduce = t.Timing.Allreduce - before.Allreduce
+	st.Eval = t.Timing.Eval - before.Eval
+	return st, nil
+}
+
+// Train runs data-parallel training of net on every rank (SPMD): each rank
+// calls it with the same arguments except r and shards, and gets the same
+// history and final parameters.
+//
+// It first broadcasts rank 0's parameters (call net.Init with the run's seed
+// before; only rank 0's values count). Epoch e (0-based) runs one Step per
+// entry of shards(e), this rank's indices into train for each step; every
+// rank must get the same number of steps, and the shards of a step over all
+// ranks form its global batch of at most cfg.Batch rows. Loss is MSE over
+// samples and outputs (PyTorch's MSELoss with reduction "mean"): each rank
+// computes the gradient of its shard's SUM of squared errors, one in-place
+// SUM Allreduce of a buffer holding that gradient (net.Grads is its front,
+// see NewTrainer), the shard's SSE and its row count adds the shards, and
+// the gradient is divided by (global rows * Out), so the result does not
+// depend on how the batch was cut. TrainLoss is the epoch's summed SSE over
+// (rows * Out), accumulated in float64 whatever T is.
+//
+// After each epoch the validation loss comes from per-rank partial sums and
+// onEpoch (if not nil) gets the stats on every rank. With cfg.Patience > 0,
+// training stops after Patience epochs without a lower ValLoss and the
+// parameters of the best epoch are restored (the optimizer state is not).
+// A non-finite train loss returns an error naming the epoch, step and value,
+// identical on every rank, along with the history so far.
+func Train[T Float](net *Net[T], train, val Split[T], shards func(epoch int) [][]int, r Reducer, cfg TrainConfig, onEpoch func(EpochStats)) (*Result, error) {
+	start := r.Wtime()
+	t, err := NewTrainer(net, train, val, r, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.SyncParams(); err != nil {
+		return nil, err
+	}
+	res := &Result{}
+	var best []T
+	if cfg.Patience > 0 {
+		best = make([]T, len(net.Params))
+	}
+	bestLoss := math.Inf(1)
+	for e := 0; e < cfg.Epochs; e++ {
+		st, err := t.Epoch(e, shards(e))
+		if err != nil {
+			res.Timing = t.Timing
+			res.Timing.Total = r.Wtime() - start
+			return res, err
+		}
+		if st.ValLoss < bestLoss {
+			bestLoss, st.Best, res.BestEpoch = st.ValLoss, true, st.Epoch
+			copy(best, net.Params)
+		}
+		res.History = append(res.History, st)
+		if onEpoch != nil {
+			onEpoch(st)
+		}
+		if cfg.Patience > 0 && st.Epoch-res.BestEpoch >= cfg.Patience && e+1 < cfg.Epochs {
+			res.Stopped = true
+			break
+		}
+	}
+	if cfg.Patience > 0 && res.BestEpoch > 0 {
+		copy(net.Params, best)
+	}
+	res.Timing = t.Timing
+	res.Timing.Total = r.Wtime() - start
+	return res, nil
+}
+
+// ShardRows is the most rows one rank's shard of a global batch can hold
+// when the batch is cut into size near-equal parts: ceil(batch/size). A net
+// for data-parallel training needs NewNet's maxBatch at least this large.
+func ShardRows(batch, size int) int {
+	if batch < 1 || size < 1 {
+		panic(fmt.Sprintf("mlp: ShardRows(%d, %d)", batch, size))
+	}
+	return (batch + size - 1) / size
+}

@@ -1,0 +1,103 @@
+// world.go: the rank block: the communicator, rank-0-only output, and the
+// agreement step that makes every rank fail the same way.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"mpitrain/collective"
+)
+
+// world wraps the communicator with the rank-0 printing helper every
+// subcommand uses. Only rank 0 writes to stdout; errors go to stderr
+// prefixed with the rank (invariant 5).
+type world struct {
+	comm   collective.Comm
+	root   bool
+	stdout io.Writer
+	stderr io.Writer
+}
+
+func newWorld(comm collective.Comm, stdout, stderr io.Writer) *world {
+	return &world{comm: comm, root: comm.Rank() == 0, stdout: stdout, stderr: stderr}
+}
+
+// printf prints on rank 0 only.
+func (w *world) printf(format string, args ...any) {
+	if w.root {
+		fmt.Fprintf(w.stdout, format, args...)
+	}
+}
+
+// errorf prints one line to stderr, prefixed with this rank.
+func (w *world) errorf(format string, args ...any) {
+	msg := strings.TrimSpace(fmt.Sprintf(format, args...))
+	fmt.Fprintf(w.stderr, "trainer: rank %d: %s\n", w.comm.Rank(), msg)
+}
+
+// errPeer is what a healthy rank returns when another rank failed; that
+// rank printed the reason itself.
+type errPeer struct{ ranks []int }
+
+func (e errPeer) Error() string {
+	return fmt.Sprintf("rank(s) %v failed; see their message", e.ranks)
+}
+
+// agree is a collective: every rank passes its local error and every rank
+// gets back an error if ANY rank had one, so no rank goes on into a
+// collective that a failed rank will never enter (invariant 3). A rank's
+// own error is returned as is; the others get errPeer naming the ranks.
+func (w *world) agree(local error) error {
+	flags := []float64{0}
+	if local != nil {
+		flags[0] = 1
+	}
+	all := make([]float64, w.comm.Size())
+	if err := w.comm.Allgather64(flags, all); err != nil {
+		return fmt.Errorf("agreeing on start-up state: %w", err)
+	}
+	var failed []int
+	for r, f := range all {
+		if f != 0 {
+			failed = append(failed, r)
+		}
+	}
+	if local != nil {
+		return local
+	}
+	if len(failed) > 0 {
+		return errPeer{failed}
+	}
+	return nil
+}
+
+// fatal ends the whole job from one rank: it prints the error naming the
+// rank and calls MPI_Abort, which takes every other rank down with it.
+func (w *world) fatal(err error) {
+	w.errorf("%v", err)
+	w.comm.Abort(exitFail)
+	os.Exit(exitFail) // Abort does not return; this is a backstop.
+}
+
+// isPeer reports whether err only says another rank failed.
+func isPeer(err error) bool {
+	var p errPeer
+	return errors.As(err, &p)
+}
+
+// reducer adapts collective.Comm to mlp.Reducer.
+type reducer struct{ collective.Comm }
+
+func (r reducer) SumFloat32(b []float32) error { return r.Allreduce32(b, collective.Sum) }
+func (r reducer) SumFloat64(b []float64) error { return r.Allreduce64(b, collective.Sum) }
+func (r reducer) BcastFloat32(b []float32, root int) error {
+	return r.Bcast32(b, root)
+}
+func (r reducer) BcastFloat64(b []float64, root int) error {
+	return r.Bcast64(b, root)
+}
+func (r reducer) AllgatherFloat64(send, recv []float64) error { return r.Allgather64(send, recv) }
