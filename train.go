@@ -139,6 +139,9 @@ func (w *world) checkSame(what, mine string) error {
 func loadDataset(cfg Config, w *world) (*data.Dataset, string, error) {
 	if cfg.NPZPath != "" {
 		ds, err := data.ReadNPZ(cfg.NPZPath)
+		if err == nil && ds.Legacy {
+			err = fmt.Errorf("--npz_path %s: the seed's layout (no validation split, no normalizer, no dates), so metrics in index points are impossible; re-create it with: trainer data prepare --out FILE.npz", cfg.NPZPath)
+		}
 		return ds, cfg.NPZPath, err
 	}
 	var s *data.Series

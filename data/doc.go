@@ -20,7 +20,7 @@
 // Typical use:
 //
 //	s, rep, err := data.LoadEmbeddedReport("close")  // or LoadCSVReport(path, "adjclose")
-//	// log rep.Duplicates, rep.Gaps
+//	// log rep.Notes(): "dropped 2 duplicate dates", one line per gap
 //	d, err := data.Prepare(s, data.DefaultOptions())
 //	// d.Train.X is (d.Train.N, 60), normalized with d.Norm fitted on d.Train only
 //	for epoch := range epochs {
