@@ -20,32 +20,35 @@ var errHelp = errors.New("help requested")
 // Config holds every setting of a training run. Every rank parses the same
 // command line into the same Config; rank 0 saves it as config.json.
 type Config struct {
-	NPZPath     string  `json:"npz_path"`     // train from this NPZ (trainer data prepare); empty = CSV pipeline
-	CSV         string  `json:"csv"`          // CSV file of daily closes; empty = embedded S&P 500 2000-2020
-	Column      string  `json:"column"`       // price column: close or adjclose
-	Window      int     `json:"window"`       // past closes per sample
-	Horizon     int     `json:"horizon"`      // future closes predicted per sample
-	TrainFrac   float64 `json:"train_frac"`   // chronological share of windows for training
-	ValFrac     float64 `json:"val_frac"`     // share for validation; test is the rest
-	Scale       string  `json:"scale"`        // minmax | zscore | window
-	HiddenDim   int     `json:"hidden_dim"`   // width of the two hidden layers when --layers is empty
-	Layers      string  `json:"layers"`       // comma-separated hidden widths, overrides --hidden_dim
-	Act         string  `json:"activation"`   // relu | tanh
-	DType       string  `json:"dtype"`        // float32 | float64
-	Epochs      int     `json:"epochs"`       // passes over the training windows
-	BatchSize   int     `json:"batch_size"`   // GLOBAL batch, split over the ranks
-	LR          float64 `json:"lr"`           // learning rate
-	Optimizer   string  `json:"optimizer"`    // adam | sgd
-	Momentum    float64 `json:"momentum"`     // SGD momentum
-	WeightDecay float64 `json:"weight_decay"` // L2 penalty added to the gradient
-	Patience    int     `json:"patience"`     // early-stopping patience in epochs; 0 = off
-	Seed        uint64  `json:"seed"`         // initialisation and shuffling seed
-	Out         string  `json:"out"`          // parent folder of run folders
-	RunID       string  `json:"run_id"`       // run folder name; empty = run-<UTC time>
-	Overwrite   bool    `json:"overwrite"`    // replace an existing run folder
-	NoPlots     bool    `json:"no_plots"`     // skip loss.png and predictions.png
-	Quiet       bool    `json:"quiet"`        // no per-epoch lines
-	Tag         string  `json:"tag"`          // free label saved in config.json (sweeps record strong/weak)
+	NPZPath     string  `json:"npz_path"`         // train from this NPZ (trainer data prepare); empty = CSV pipeline
+	CSV         string  `json:"csv"`              // CSV file of daily closes; empty = embedded S&P 500 2000-2020
+	Column      string  `json:"column"`           // price column: close or adjclose
+	Window      int     `json:"window"`           // past closes per sample
+	Horizon     int     `json:"horizon"`          // future closes predicted per sample
+	TrainFrac   float64 `json:"train_frac"`       // chronological share of windows for training
+	ValFrac     float64 `json:"val_frac"`         // share for validation; test is the rest
+	Scale       string  `json:"scale"`            // minmax | zscore | window
+	HiddenDim   int     `json:"hidden_dim"`       // width of the two hidden layers when --layers is empty
+	Layers      string  `json:"layers"`           // comma-separated hidden widths, overrides --hidden_dim
+	Act         string  `json:"activation"`       // relu | tanh
+	DType       string  `json:"dtype"`            // float32 | float64
+	Epochs      int     `json:"epochs"`           // passes over the training windows
+	BatchSize   int     `json:"batch_size"`       // GLOBAL batch, split over the ranks
+	LR          float64 `json:"lr"`               // learning rate
+	Optimizer   string  `json:"optimizer"`        // adam | sgd
+	Momentum    float64 `json:"momentum"`         // SGD momentum
+	WeightDecay float64 `json:"weight_decay"`     // L2 penalty added to the gradient
+	Patience    int     `json:"patience"`         // early-stopping patience in epochs; 0 = off
+	Seed        uint64  `json:"seed"`             // initialisation and shuffling seed
+	Out         string  `json:"out"`              // parent folder of run folders
+	RunID       string  `json:"run_id"`           // run folder name; empty = run-<UTC time>
+	Overwrite   bool    `json:"overwrite"`        // replace an existing run folder
+	NoPlots     bool    `json:"no_plots"`         // skip loss.png and predictions.png
+	Quiet       bool    `json:"quiet"`            // no per-epoch lines
+	Tag         string  `json:"tag"`              // free label saved in config.json (sweeps record strong/weak)
+	CkptEvery   int     `json:"checkpoint_every"` // checkpoint after every this many epochs; 0 = only at the end
+	KeepCkpts   int     `json:"keep_checkpoints"` // newest checkpoints kept per run
+	Resume      string  `json:"resume"`           // "" = fresh run, "latest", or a checkpoint file
 }
 
 // defaultConfig is the configuration `trainer` runs with no flags.
@@ -72,6 +75,8 @@ func defaultConfig() Config {
 		Patience:    10,
 		Seed:        1,
 		Out:         "outputs",
+		CkptEvery:   1,
+		KeepCkpts:   2,
 	}
 }
 
@@ -126,6 +131,9 @@ func newTrainFlags(c *Config, out io.Writer) *flag.FlagSet {
 	fs.BoolVar(&c.NoPlots, "no_plots", c.NoPlots, "do not draw loss.png and predictions.png")
 	fs.BoolVar(&c.Quiet, "quiet", c.Quiet, "print only the summary, not one line per epoch")
 	fs.StringVar(&c.Tag, "tag", c.Tag, "free label saved in config.json (scripts/sweep.sh records the scaling mode here)")
+	fs.IntVar(&c.CkptEvery, "checkpoint_every", c.CkptEvery, "rank 0 writes a checkpoint after every this many epochs and at the end (0 = only at the end)")
+	fs.IntVar(&c.KeepCkpts, "keep_checkpoints", c.KeepCkpts, "how many of the newest checkpoints to keep in RUN/checkpoints/")
+	fs.Var(resumeFlag{&c.Resume}, "resume", "continue from the latest checkpoint of --out/--run_id (or of the newest run under --out); --resume=FILE names one")
 	return fs
 }
 
@@ -221,6 +229,12 @@ func (c Config) validate() error {
 	}
 	if c.Momentum < 0 || c.Momentum >= 1 || math.IsNaN(c.Momentum) {
 		return usagef("--momentum %v: must be in [0, 1)", c.Momentum)
+	}
+	if c.CkptEvery < 0 {
+		return usagef("--checkpoint_every %d: must be >= 0", c.CkptEvery)
+	}
+	if c.KeepCkpts < 1 {
+		return usagef("--keep_checkpoints %d: must be >= 1", c.KeepCkpts)
 	}
 	if c.Patience < 0 {
 		return usagef("--patience %d: must be >= 0", c.Patience)

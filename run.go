@@ -3,7 +3,11 @@
 package main
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
+	"path/filepath"
+	"sync/atomic"
 
 	"mpitrain/data"
 	"mpitrain/mlp"
@@ -23,11 +27,12 @@ func convert[T mlp.Float](v []float64) []T {
 }
 
 // trainTyped trains at element type T on every rank; rank 0 then evaluates
-// and writes the artifacts into run.
-func trainTyped[T mlp.Float](w *world, cfg Config, ds *data.Dataset, run *runDir, meta runMeta) error {
+// and writes the artifacts into run. ckpt holds rank 0's checkpoint bytes
+// when resuming. Errors that every rank has alike are sharedError.
+func trainTyped[T mlp.Float](w *world, cfg Config, ds *data.Dataset, run *runDir, ckpt []byte, meta runMeta, stop *atomic.Bool) error {
 	arch, err := cfg.arch()
 	if err != nil {
-		return err
+		return sharedError{err}
 	}
 	rank, size := w.comm.Rank(), w.comm.Size()
 	net := mlp.NewNet[T](arch, mlp.ShardRows(cfg.BatchSize, size))
@@ -37,35 +42,96 @@ func trainTyped[T mlp.Float](w *world, cfg Config, ds *data.Dataset, run *runDir
 		return data.Shards(train.N, cfg.BatchSize, cfg.Seed, epoch, rank, size)
 	}
 
-	w.printf("model: %s, %d parameters, %s, %s lr %g, global batch %d (%d per rank), %d epochs\n",
-		describeArch(arch), arch.NumParams(), cfg.DType, cfg.Optimizer, cfg.LR, cfg.BatchSize,
-		(cfg.BatchSize+size-1)/size, cfg.Epochs)
-	var history []mlp.EpochStats
-	onEpoch := func(s mlp.EpochStats) {
-		history = append(history, s)
-		if cfg.Quiet {
-			return
+	var from *mlp.Progress[T]
+	if cfg.Resume != "" {
+		if ckpt, err = shareBytes(w, ckpt); err != nil {
+			return err
 		}
-		share := 0.0
-		if s.Seconds > 0 {
-			share = s.Allreduce / s.Seconds
+		name := "the checkpoint" // rank 0 alone knows the file, and alone reports
+		if w.root {
+			name = run.from
 		}
-		mark := ""
-		if s.Best {
-			mark = " *"
+		ck, err := mlp.DecodeCheckpoint[T](ckpt)
+		if err != nil {
+			err = fmt.Errorf("--resume %s: %w", name, err)
+		} else {
+			err = checkResume(name, ck, cfg, meta.Fingerprint)
 		}
-		w.printf("epoch %3d/%d  train %.6f  val %.6f  %6.3fs  %9.0f samples/s  allreduce %4.1f%%%s\n",
-			s.Epoch, cfg.Epochs, s.TrainLoss, s.ValLoss, s.Seconds, float64(s.Samples)/s.Seconds, 100*share, mark)
+		if err != nil {
+			return sharedError{err} // same bytes, same verdict on every rank
+		}
+		copy(net.Params, ck.Params)
+		from = &ck.Progress
+		w.printf("resume: from the checkpoint %s, %d rank(s) now\n", checkpointSummary(name, from.Epoch, from.Step), size)
 	}
-	res, err := mlp.Train(net, train, val, shards, reducer{w.comm}, cfg.trainConfig(), onEpoch)
+	if w.root {
+		run.ckpt = &checkpointer{run: run, every: cfg.CkptEvery, keep: cfg.KeepCkpts}
+	}
+	settings, err := json.Marshal(cfg)
 	if err != nil {
 		return err
 	}
-	samples := 0
-	for _, h := range res.History {
-		samples += h.Samples
+	save := func(p *mlp.Progress[T]) (string, error) {
+		return writeCheckpoint(run.ckpt, &mlp.Checkpoint[T]{Arch: arch, Train: cfg.trainConfig(),
+			Fingerprint: meta.Fingerprint, Settings: settings, Params: net.Params, Progress: *p})
 	}
-	timing, err := gatherTiming(w, res.Timing, samples)
+
+	w.printf("model: %s, %d parameters, %s, %s lr %g, global batch %d (%d per rank), %d epochs\n",
+		describeArch(arch), arch.NumParams(), cfg.DType, cfg.Optimizer, cfg.LR, cfg.BatchSize,
+		mlp.ShardRows(cfg.BatchSize, size), cfg.Epochs)
+	hooks := mlp.Hooks[T]{Stop: stop.Load}
+	hooks.OnEpoch = func(s mlp.EpochStats, _ *mlp.Trainer[T], p *mlp.Progress[T]) {
+		if !cfg.Quiet {
+			share := 0.0
+			if s.Seconds > 0 {
+				share = s.Allreduce / s.Seconds
+			}
+			mark := ""
+			if s.Best {
+				mark = " *"
+			}
+			w.printf("epoch %3d/%d  train %.6f  val %.6f  %6.3fs  %9.0f samples/s  allreduce %4.1f%%%s\n",
+				s.Epoch, cfg.Epochs, s.TrainLoss, s.ValLoss, s.Seconds, float64(s.Samples)/s.Seconds, 100*share, mark)
+		}
+		if w.root && run.ckpt.due(cfg, p.Epoch, p.BestEpoch) {
+			if _, err := save(p); err != nil {
+				// One rank's failure: the others are already in the next
+				// step's Allreduce, so end the whole job.
+				run.discardIfEmpty()
+				w.fatal(err)
+			}
+		}
+	}
+	red, err := withFault(reducer{w.comm})
+	if err != nil {
+		return sharedError{err}
+	}
+	res, prog, err := mlp.Run(net, train, val, shards, red, cfg.trainConfig(), from, hooks)
+	switch {
+	case errors.Is(err, mlp.ErrStopped):
+		msg := fmt.Errorf("stopped on a signal at epoch %d, step %d", prog.Epoch+1, prog.Step)
+		if prog.Step == 0 {
+			msg = fmt.Errorf("stopped on a signal after epoch %d", prog.Epoch)
+		}
+		if w.root {
+			path, werr := save(prog)
+			if werr != nil {
+				return sharedError{fmt.Errorf("%v; writing its checkpoint failed: %v", msg, werr)}
+			}
+			msg = fmt.Errorf("%v; checkpoint %s; continue with --resume --run_id %s", msg, path, filepath.Base(run.path))
+		}
+		return sharedError{msg}
+	case errors.Is(err, mlp.ErrNonFinite):
+		if w.root {
+			if c := listCheckpoints(run.path); len(c) > 0 {
+				err = fmt.Errorf("%w; the last good checkpoint is %s", err, c[len(c)-1])
+			}
+		}
+		return sharedError{err}
+	case err != nil:
+		return err
+	}
+	timing, err := gatherTiming(w, res.Timing, samplesTrained(res, from))
 	if err != nil {
 		return err
 	}
@@ -73,7 +139,7 @@ func trainTyped[T mlp.Float](w *world, cfg Config, ds *data.Dataset, run *runDir
 		return nil
 	}
 	if res.Stopped {
-		w.printf("early stop after epoch %d; keeping the best weights, from epoch %d\n", len(history), res.BestEpoch)
+		w.printf("early stop after epoch %d; keeping the best weights, from epoch %d\n", len(res.History), res.BestEpoch)
 	}
 
 	valBase, testBase, err := baselinePredictions(ds)
@@ -87,13 +153,26 @@ func trainTyped[T mlp.Float](w *world, cfg Config, ds *data.Dataset, run *runDir
 	w.printf("time: %.2fs total, %.0f samples/s, allreduce %.1f%% of the slowest rank's time (%d ranks)\n",
 		timing.Total.Max, timing.SamplesPerSec, 100*timing.AllreduceShare, size)
 
-	a := artifacts{meta: meta, history: history, best: res.BestEpoch, metrics: metrics, timing: timing,
+	a := artifacts{meta: meta, history: res.History, best: res.BestEpoch, metrics: metrics, timing: timing,
 		model: newModelFile(cfg, arch, ds, meta.Fingerprint, net.Params)}
 	if err := a.write(run, cfg, ds, testBase); err != nil {
 		return err
 	}
 	w.printf("wrote %s\n", run.path)
 	return nil
+}
+
+// samplesTrained counts the training samples this process's part of the run
+// went through (a resumed run's earlier epochs are not timed here).
+func samplesTrained[T mlp.Float](res *mlp.Result, from *mlp.Progress[T]) int {
+	n, skip := 0, 0
+	if from != nil {
+		skip = len(from.History)
+	}
+	for _, h := range res.History[skip:] {
+		n += h.Samples
+	}
+	return n
 }
 
 // predict runs the trained net over a split and returns float64 predictions.

@@ -4,14 +4,19 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"mpitrain/collective"
 	"mpitrain/data"
+	"mpitrain/mlp"
 )
 
 // trainMain is `trainer [flags]`: it returns the process exit code.
@@ -56,7 +61,11 @@ func (w *world) train(args []string) int {
 		if w.root {
 			return exitCode(err, w.stderr)
 		}
-		if _, ok := err.(usageError); ok {
+		var peer errPeer
+		if errors.As(err, &peer) {
+			return peer.code
+		}
+		if isUsage(err) {
 			return exitUsage
 		}
 		return exitFail
@@ -80,8 +89,9 @@ func (w *world) train(args []string) int {
 	}
 
 	var run *runDir
+	var ckpt []byte
 	if w.root {
-		run, err = prepareRunDir(cfg)
+		run, ckpt, err = openRun(cfg)
 	}
 	if err = w.agree(err); err != nil {
 		return w.startupFailure(err)
@@ -92,30 +102,75 @@ func (w *world) train(args []string) int {
 
 	meta := runMeta{Config: cfg, Ranks: w.comm.Size(), Hosts: hosts, Fingerprint: fp, Source: src,
 		MPI: w.comm.LibraryVersion(), Started: time.Now().UTC()}
+	stop := watchSignals(w)
 	if cfg.DType == "float64" {
-		err = trainTyped[float64](w, cfg, ds, run, meta)
+		err = trainTyped[float64](w, cfg, ds, run, ckpt, meta, stop)
 	} else {
-		err = trainTyped[float32](w, cfg, ds, run, meta)
+		err = trainTyped[float32](w, cfg, ds, run, ckpt, meta, stop)
 	}
-	if err != nil {
-		// Training errors past start-up (a non-finite loss is detected
-		// identically on every rank) still end the whole job at once.
+	var same sharedError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &same):
+		// The same error on every rank (a non-finite value, a stop on
+		// request, a checkpoint that does not fit): no rank waits in a
+		// collective, so all end cleanly; rank 0 reports.
+		if w.root {
+			run.discardIfEmpty()
+			w.errorf("%v", same.err)
+		}
+		if isUsage(same.err) {
+			return exitUsage
+		}
+		return exitFail
+	default:
+		// Anything else may be one rank's alone: end the whole job now.
+		if w.root {
+			run.discardIfEmpty()
+		}
 		w.fatal(err)
+		return exitFail
 	}
-	return exitOK
+}
+
+// sharedError is an error every rank has identically, at the same point.
+type sharedError struct{ err error }
+
+func (e sharedError) Error() string { return e.err.Error() }
+
+// watchSignals turns the first SIGINT or SIGTERM into a stop request: the
+// ranks agree on it in the next step's Allreduce, finish that step, and
+// rank 0 writes a checkpoint. A second signal ends the process at once.
+func watchSignals(w *world) *atomic.Bool {
+	var stop atomic.Bool
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		s := <-ch
+		signal.Reset(syscall.SIGINT, syscall.SIGTERM)
+		stop.Store(true)
+		if w.root {
+			fmt.Fprintf(w.stderr, "trainer: rank 0: %v: stopping after the current step and writing a checkpoint\n", s)
+		}
+	}()
+	return &stop
 }
 
 // startupFailure prints an agreed start-up error (own errors on the failing
 // rank; a peer failure on rank 0 only) and returns the exit code.
 func (w *world) startupFailure(err error) int {
-	if isPeer(err) {
+	var peer errPeer
+	if errors.As(err, &peer) {
 		if w.root {
 			w.errorf("%v", err)
 		}
-		return exitFail
+		return peer.code
 	}
-	w.errorf("%v", err)
-	if _, ok := err.(usageError); ok {
+	if _, ok := err.(quietError); !ok {
+		w.errorf("%v", err)
+	}
+	if isUsage(err) {
 		return exitUsage
 	}
 	return exitFail
@@ -228,7 +283,46 @@ func plural(n int) string {
 
 // runDir is the output folder of one run, known to rank 0 only.
 type runDir struct {
-	path string
+	path    string
+	created bool   // made by this process (not a resumed run's folder)
+	from    string // the checkpoint file a resumed run started from
+	ckpt    *checkpointer
+}
+
+// discardIfEmpty removes a folder this run created when the run failed
+// before writing any checkpoint, so bad input leaves nothing behind.
+func (r *runDir) discardIfEmpty() {
+	if r != nil && r.created && (r.ckpt == nil || !r.ckpt.wrote) {
+		os.RemoveAll(r.path)
+	}
+}
+
+// openRun is rank 0's choice of run folder: a new one, or with --resume the
+// folder of the checkpoint, whose bytes it returns.
+func openRun(cfg Config) (*runDir, []byte, error) {
+	if cfg.Resume == "" {
+		r, err := prepareRunDir(cfg)
+		return r, nil, err
+	}
+	path, err := findCheckpoint(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--resume: %w", err)
+	}
+	if _, err := mlp.CheckpointDType(b); err != nil {
+		return nil, nil, fmt.Errorf("--resume %s: %w", path, err)
+	}
+	if dir := resumeRunDir(path); dir != "" {
+		return &runDir{path: dir, from: path}, b, nil
+	}
+	r, err := prepareRunDir(cfg)
+	if r != nil {
+		r.from = path
+	}
+	return r, b, err
 }
 
 func (r *runDir) file(name string) string { return filepath.Join(r.path, name) }
@@ -255,5 +349,5 @@ func prepareRunDir(cfg Config) (*runDir, error) {
 	if err := os.Mkdir(path, 0o755); err != nil {
 		return nil, fmt.Errorf("--out %s: %w", cfg.Out, err)
 	}
-	return &runDir{path: path}, nil
+	return &runDir{path: path, created: true}, nil
 }

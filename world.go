@@ -41,7 +41,10 @@ func (w *world) errorf(format string, args ...any) {
 
 // errPeer is what a healthy rank returns when another rank failed; that
 // rank printed the reason itself.
-type errPeer struct{ ranks []int }
+type errPeer struct {
+	ranks []int
+	code  int // the failed ranks' exit code, so every rank exits alike
+}
 
 func (e errPeer) Error() string {
 	return fmt.Sprintf("rank(s) %v failed; see their message", e.ranks)
@@ -54,26 +57,40 @@ func (e errPeer) Error() string {
 func (w *world) agree(local error) error {
 	flags := []float64{0}
 	if local != nil {
-		flags[0] = 1
+		flags[0] = exitFail
+		if isUsage(local) {
+			flags[0] = exitUsage
+		}
 	}
 	all := make([]float64, w.comm.Size())
 	if err := w.comm.Allgather64(flags, all); err != nil {
 		return fmt.Errorf("agreeing on start-up state: %w", err)
 	}
 	var failed []int
+	code := 0
 	for r, f := range all {
 		if f != 0 {
 			failed = append(failed, r)
+			code = max(code, int(f))
 		}
 	}
-	if local != nil {
+	switch {
+	case local != nil && len(failed) == len(all) && !w.root:
+		return quietError{local} // every rank failed; rank 0 reports for all
+	case local != nil:
 		return local
-	}
-	if len(failed) > 0 {
-		return errPeer{failed}
+	case len(failed) > 0:
+		return errPeer{failed, code}
 	}
 	return nil
 }
+
+// quietError is a start-up error every rank had: rank 0 prints it, the
+// others exit the same way without repeating it.
+type quietError struct{ err error }
+
+func (e quietError) Error() string { return e.err.Error() }
+func (e quietError) Unwrap() error { return e.err }
 
 // fatal ends the whole job from one rank: it prints the error naming the
 // rank and calls MPI_Abort, which takes every other rank down with it.
@@ -83,10 +100,10 @@ func (w *world) fatal(err error) {
 	os.Exit(exitFail) // Abort does not return; this is a backstop.
 }
 
-// isPeer reports whether err only says another rank failed.
-func isPeer(err error) bool {
-	var p errPeer
-	return errors.As(err, &p)
+// isUsage reports whether err is a command-line error (exit code 2).
+func isUsage(err error) bool {
+	var ue usageError
+	return errors.As(err, &ue)
 }
 
 // reducer adapts collective.Comm to mlp.Reducer.

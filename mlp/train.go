@@ -8,6 +8,10 @@ import (
 	"math"
 )
 
+// extra is the number of elements after the gradients in a step's reduce
+// buffer: the shard's SSE, its row count and the stop flag.
+const extra = 3
+
 // Split is a set of samples: X (N, In) and Y (N, Out), row-major.
 type Split[T Float] struct {
 	X, Y []T
@@ -109,7 +113,7 @@ type Trainer[T Float] struct {
 
 	train, val Split[T]
 	r          Reducer
-	red        []T       // Net.Grads, then the shard's SSE and row count: one Allreduce moves all three
+	red        []T       // Net.Grads, then the shard's SSE, row count and stop flag: one Allreduce moves them all
 	xb, yb     []T       // (Batch, In), (Batch, Out): the shard's gathered rows
 	dOut       []T       // (Batch, Out): gradient of the SSE w.r.t. the output
 	sums       []float64 // validation SSE, SAE and count, reduced in one call (its own allocation: memory handed to MPI must hold no Go pointers)
@@ -117,13 +121,20 @@ type Trainer[T Float] struct {
 	step       int       // 1-based within the epoch
 	stepSSE    float64   // the last step's SSE over the global batch
 	stepRows   int       // the last step's global batch rows
+
+	// Stop, if set, is polled on this rank once per step before the
+	// Allreduce; true on ANY rank makes every rank stop after that step
+	// (the flag travels in the step's reduce buffer, so all ranks agree on
+	// the step without another collective).
+	Stop    func() bool
+	stopped bool // the last step's reduced stop flag was set
 }
 
 // NewTrainer checks cfg and the splits and allocates the step's buffers. The
 // net must accept batches of ShardRows(cfg.Batch, r.Size()) rows (NewNet's maxBatch), which bounds
 // every shard. It replaces net.Grads by the front of a buffer of
-// NumParams+2 elements whose last two carry the shard's SSE and row count,
-// so the single Allreduce of a step moves gradients, loss and count at once.
+// NumParams+3 elements whose last three carry the shard's SSE, row count
+// and stop flag, so the single Allreduce of a step moves them all at once.
 // It calls no collective operation: every rank gets the same error for the
 // same config and data.
 func NewTrainer[T Float](net *Net[T], train, val Split[T], r Reducer, cfg TrainConfig) (*Trainer[T], error) {
@@ -152,7 +163,7 @@ func NewTrainer[T Float](net *Net[T], train, val Split[T], r Reducer, cfg TrainC
 	}
 	t := &Trainer[T]{
 		Net: net, Opt: opt, Cfg: cfg, train: train, val: val, r: r,
-		red:  make([]T, np+2),
+		red:  make([]T, np+extra),
 		sums: make([]float64, 3),
 		xb:   make([]T, net.MaxBatch()*net.Cfg.In),
 		yb:   make([]T, net.MaxBatch()*net.Cfg.Out),
@@ -185,8 +196,8 @@ func (t *Trainer[T]) SyncParams() error {
 // Forward and Backward on the SSE (gradient 2*(pred-y)), sums the buffer
 // holding gradients, SSE and row count over all ranks, divides the gradient
 // by (global rows * Out) and takes the optimizer step. It allocates nothing.
-// A non-finite loss is an error wrapping ErrNonFinite, the same on every
-// rank, returned before the optimizer step; so is a failed reduction. It panics if idx holds more than Net.MaxBatch() indices or one out
+// A non-finite loss or gradient is an error wrapping ErrNonFinite, the same
+// on every rank, returned before the optimizer step; so is a failed reduction. It panics if idx holds more than Net.MaxBatch() indices or one out
 // of range.
 func (t *Trainer[T]) Step(idx []int) (float64, error) {
 	net, in, out := t.Net, t.Net.Cfg.In, t.Net.Cfg.Out
@@ -211,8 +222,11 @@ func (t *Trainer[T]) Step(idx []int) (float64, error) {
 		}
 		net.Backward(xb, dOut, rows)
 	}
-	np := len(t.red) - 2
+	np := len(t.red) - extra
 	t.red[np], t.red[np+1] = T(sse), T(rows)
+	if t.Stop != nil && t.Stop() {
+		t.red[np+2] = 1
+	}
 	t1 := t.r.Wtime()
 	if err := sum(t.r, t.red); err != nil {
 		return 0, fmt.Errorf("mlp: gradient allreduce at epoch %d, step %d: %w", t.epoch, t.step, err)
@@ -224,11 +238,20 @@ func (t *Trainer[T]) Step(idx []int) (float64, error) {
 	}
 	loss := t.stepSSE / float64(t.stepRows*out)
 	if math.IsNaN(loss) || math.IsInf(loss, 0) {
-		return loss, fmt.Errorf("%w %g at epoch %d, step %d", ErrNonFinite, loss, t.epoch, t.step)
+		return loss, fmt.Errorf("%w train loss %g at epoch %d, step %d", ErrNonFinite, loss, t.epoch, t.step)
 	}
+	t.stopped = t.red[np+2] > 0
 	scale := T(1 / float64(t.stepRows*out))
-	for i := range net.Grads {
-		net.Grads[i] *= scale
+	bad := -1
+	for i, g := range net.Grads {
+		g *= scale
+		net.Grads[i] = g
+		if g-g != 0 { // NaN or ±Inf
+			bad = i
+		}
+	}
+	if bad >= 0 {
+		return loss, fmt.Errorf("%w gradient %g (parameter %d) at epoch %d, step %d", ErrNonFinite, net.Grads[bad], bad, t.epoch, t.step)
 	}
 	t.Opt.Step(net.Params, net.Grads)
 	t3 := t.r.Wtime()
@@ -271,18 +294,29 @@ func (t *Trainer[T]) Evaluate(s Split[T]) (sse, sae float64, n int, err error) {
 // Epoch runs one epoch: a Step per entry of steps (this rank's shards), then
 // validation. epoch is the 0-based index; the stats carry epoch+1.
 func (t *Trainer[T]) Epoch(epoch int, steps [][]int) (EpochStats, error) {
-	st := EpochStats{Epoch: epoch + 1}
+	p := Progress[T]{Epoch: epoch}
+	return t.epochFrom(&p, steps)
+}
+
+// epochFrom runs epoch p.Epoch from step p.Step on, with p.EpochSSE and
+// p.EpochRows holding the sums of the steps already taken, and keeps p up to
+// date after every step. When a step's reduced stop flag is set it returns
+// ErrStopped after that step, p saying where to continue.
+func (t *Trainer[T]) epochFrom(p *Progress[T], steps [][]int) (EpochStats, error) {
+	st := EpochStats{Epoch: p.Epoch + 1}
 	start, before := t.r.Wtime(), t.Timing
-	t.epoch = epoch + 1
-	sse, rows := 0.0, 0
-	for s, idx := range steps {
+	t.epoch = p.Epoch + 1
+	for s := p.Step; s < len(steps); s++ {
 		t.step = s + 1
-		if _, err := t.Step(idx); err != nil {
+		if _, err := t.Step(steps[s]); err != nil {
 			return st, err
 		}
-		sse += t.stepSSE
-		rows += t.stepRows
+		p.Step, p.EpochSSE, p.EpochRows = s+1, p.EpochSSE+t.stepSSE, p.EpochRows+t.stepRows
+		if t.stopped && s+1 < len(steps) {
+			return st, fmt.Errorf("%w at epoch %d, step %d of %d", ErrStopped, t.epoch, t.step, len(steps))
+		}
 	}
+	sse, rows := p.EpochSSE, p.EpochRows
 	out := float64(t.Net.Cfg.Out)
 	st.TrainLoss = sse / (float64(rows) * out)
 	st.Samples = rows
@@ -324,47 +358,15 @@ func (t *Trainer[T]) Epoch(epoch int, steps [][]int) (EpochStats, error) {
 // parameters of the best epoch are restored (the optimizer state is not).
 // A non-finite train loss returns an error naming the epoch, step and value,
 // identical on every rank, along with the history so far.
+//
+// Train is Run from the start with only an epoch callback.
 func Train[T Float](net *Net[T], train, val Split[T], shards func(epoch int) [][]int, r Reducer, cfg TrainConfig, onEpoch func(EpochStats)) (*Result, error) {
-	start := r.Wtime()
-	t, err := NewTrainer(net, train, val, r, cfg)
-	if err != nil {
-		return nil, err
+	var h Hooks[T]
+	if onEpoch != nil {
+		h.OnEpoch = func(st EpochStats, _ *Trainer[T], _ *Progress[T]) { onEpoch(st) }
 	}
-	if err := t.SyncParams(); err != nil {
-		return nil, err
-	}
-	res := &Result{}
-	var best []T
-	if cfg.Patience > 0 {
-		best = make([]T, len(net.Params))
-	}
-	bestLoss := math.Inf(1)
-	for e := 0; e < cfg.Epochs; e++ {
-		st, err := t.Epoch(e, shards(e))
-		if err != nil {
-			res.Timing = t.Timing
-			res.Timing.Total = r.Wtime() - start
-			return res, err
-		}
-		if st.ValLoss < bestLoss {
-			bestLoss, st.Best, res.BestEpoch = st.ValLoss, true, st.Epoch
-			copy(best, net.Params)
-		}
-		res.History = append(res.History, st)
-		if onEpoch != nil {
-			onEpoch(st)
-		}
-		if cfg.Patience > 0 && st.Epoch-res.BestEpoch >= cfg.Patience && e+1 < cfg.Epochs {
-			res.Stopped = true
-			break
-		}
-	}
-	if cfg.Patience > 0 && res.BestEpoch > 0 {
-		copy(net.Params, best)
-	}
-	res.Timing = t.Timing
-	res.Timing.Total = r.Wtime() - start
-	return res, nil
+	res, _, err := Run(net, train, val, shards, r, cfg, nil, h)
+	return res, err
 }
 
 // ShardRows is the most rows one rank's shard of a global batch can hold

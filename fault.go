@@ -1,0 +1,74 @@
+// fault.go: an injected fault for testing the divergence guard end to end:
+// MPITRAIN_FAULT=nan@STEP[/RANK] puts a NaN into one rank's gradient at
+// global training step STEP (1-based, counted over the whole run), just
+// before the step's Allreduce. Nothing else reads it; it exists so tests can
+// prove that a non-finite value stops every rank at the same step.
+package main
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+
+	"mpitrain/mlp"
+)
+
+const faultEnv = "MPITRAIN_FAULT"
+
+// faultReducer wraps a reducer and poisons one gradient buffer.
+type faultReducer struct {
+	mlp.Reducer
+	step, rank int // inject at this gradient Allreduce on this rank
+	calls      int
+}
+
+// withFault returns r, or r wrapped as MPITRAIN_FAULT asks.
+func withFault(r mlp.Reducer) (mlp.Reducer, error) {
+	spec := os.Getenv(faultEnv)
+	if spec == "" {
+		return r, nil
+	}
+	bad := fmt.Errorf("%s=%q: want nan@STEP or nan@STEP/RANK", faultEnv, spec)
+	at, ok := strings.CutPrefix(spec, "nan@")
+	if !ok {
+		return nil, bad
+	}
+	stepS, rankS, _ := strings.Cut(at, "/")
+	f := &faultReducer{Reducer: r}
+	var err error
+	if f.step, err = strconv.Atoi(stepS); err != nil || f.step < 1 {
+		return nil, bad
+	}
+	if rankS != "" {
+		if f.rank, err = strconv.Atoi(rankS); err != nil || f.rank < 0 {
+			return nil, bad
+		}
+	}
+	return f, nil
+}
+
+// poison reports whether this call is the gradient Allreduce to poison:
+// gradient buffers are the long ones (validation sums have 3 values).
+func (f *faultReducer) poison(n int) bool {
+	if n <= 3 {
+		return false
+	}
+	f.calls++
+	return f.calls == f.step && f.Rank() == f.rank
+}
+
+func (f *faultReducer) SumFloat32(b []float32) error {
+	if f.poison(len(b)) {
+		b[0] = float32(math.NaN())
+	}
+	return f.Reducer.SumFloat32(b)
+}
+
+func (f *faultReducer) SumFloat64(b []float64) error {
+	if f.poison(len(b)) {
+		b[0] = math.NaN()
+	}
+	return f.Reducer.SumFloat64(b)
+}

@@ -1,0 +1,231 @@
+// reliability_test.go: a killed rank, a signal, a non-finite value and bad
+// input, each under a real mpirun: no hang, a clear message, nothing lost,
+// and a resumed run that ends exactly where an uninterrupted one does.
+package main
+
+import (
+	"bytes"
+	"context"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"mpitrain/collective/mpirun"
+	"mpitrain/mlp"
+)
+
+// longArgs is a run long enough to be interrupted: small net, many epochs.
+var longArgs = []string{"--epochs", "400", "--hidden_dim", "32", "--patience", "0", "--no_plots", "--quiet"}
+
+// startTrainer starts the trainer under mpirun without waiting.
+func startTrainer(t *testing.T, ctx context.Context, np int, args ...string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	mpirun.Require(t)
+	cmd, err := mpirun.Command(ctx, np, trainerBin, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, &out
+}
+
+// waitForCheckpoint waits until run has a checkpoint after at least epoch
+// `epoch`, so an interruption has something to resume from.
+func waitForCheckpoint(t *testing.T, run string, epoch int) {
+	t.Helper()
+	want := checkpointName(epoch, 0)
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if c := listCheckpoints(run); len(c) > 0 && filepath.Base(c[len(c)-1]) >= want {
+			return
+		}
+	}
+	t.Fatalf("no checkpoint after epoch %d in %s within a minute", epoch, run)
+}
+
+// waitExit waits for cmd and returns its exit code and how long it took
+// after `since`; it fails the test past limit.
+func waitExit(t *testing.T, cmd *exec.Cmd, out *bytes.Buffer, since time.Time, limit time.Duration) (int, time.Duration) {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		took := time.Since(since)
+		if ee, ok := err.(*exec.ExitError); ok {
+			return ee.ExitCode(), took
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return 0, took
+	case <-time.After(limit):
+		cmd.Process.Kill()
+		t.Fatalf("job still running %v after the interruption: it hangs\n%s", limit, out)
+	}
+	return 0, 0
+}
+
+// sameModel compares two runs' model files byte for byte.
+func sameModel(t *testing.T, a, b string) {
+	t.Helper()
+	ma, err1 := os.ReadFile(filepath.Join(a, "model.json"))
+	mb, err2 := os.ReadFile(filepath.Join(b, "model.json"))
+	if err1 != nil || err2 != nil {
+		t.Fatalf("model files: %v, %v", err1, err2)
+	}
+	if !bytes.Equal(ma, mb) {
+		t.Fatalf("%s/model.json differs from %s/model.json", a, b)
+	}
+	xa, _ := os.ReadFile(filepath.Join(a, "metrics.json"))
+	xb, _ := os.ReadFile(filepath.Join(b, "metrics.json"))
+	if !bytes.Equal(xa, xb) {
+		t.Fatalf("metrics differ:\n%s\n%s", xa, xb)
+	}
+}
+
+// A rank SIGKILLed at a random moment of an np 4 run ends the job within
+// seconds, with a non-zero exit naming the rank; resuming ends with the
+// model an uninterrupted run makes, bit for bit.
+func TestKilledRankEndsJobAndResumes(t *testing.T) {
+	out := t.TempDir()
+	ref, _ := mustTrain(t, 4, out, "ref", longArgs...)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cmd, log := startTrainer(t, ctx, 4, append([]string{"--out", out, "--run_id", "killed"}, longArgs...)...)
+	run := filepath.Join(out, "killed")
+	waitForCheckpoint(t, run, 2)
+	seed := uint64(time.Now().UnixNano())
+	rng := rand.New(rand.NewPCG(seed, 1))
+	time.Sleep(time.Duration(rng.IntN(40)) * time.Millisecond)
+	kids, err := exec.Command("pgrep", "-P", strconv.Itoa(cmd.Process.Pid)).Output()
+	pids := strings.Fields(string(kids))
+	if err != nil || len(pids) != 4 {
+		t.Fatalf("ranks of mpirun %d: %q (%v)", cmd.Process.Pid, kids, err)
+	}
+	victim := pids[rng.IntN(len(pids))]
+	pid, _ := strconv.Atoi(victim)
+	killed := time.Now()
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	code, took := waitExit(t, cmd, log, killed, 30*time.Second)
+	t.Logf("SIGKILL of pid %d (seed %d): mpirun exited %d after %v", pid, seed, code, took.Round(time.Millisecond))
+	if code == 0 {
+		t.Fatalf("mpirun exited 0 after a rank was killed:\n%s", log)
+	}
+	if !strings.Contains(log.String(), "rank") || !strings.Contains(log.String(), "signal 9") {
+		t.Errorf("no message naming the killed rank:\n%s", log)
+	}
+	if _, err := os.Stat(filepath.Join(run, "model.json")); err == nil {
+		t.Fatal("the run finished before the kill: the test proved nothing")
+	}
+
+	r := runTrainer(t, 4, 2*time.Minute, append([]string{"--out", out, "--run_id", "killed", "--resume"}, longArgs...)...)
+	if r.code != 0 || !strings.Contains(r.stdout, "resume: from the checkpoint") {
+		t.Fatalf("resume: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	sameModel(t, ref, run)
+}
+
+// SIGTERM (what Kubernetes sends) stops the job at a step, rank 0 writes a
+// checkpoint there, every rank exits non-zero; resuming at the same np ends
+// bitwise identical to a run never stopped.
+func TestSignalCheckpointsAndResumes(t *testing.T) {
+	out := t.TempDir()
+	ref, _ := mustTrain(t, 2, out, "ref", longArgs...)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cmd, log := startTrainer(t, ctx, 2, append([]string{"--out", out, "--run_id", "stopped"}, longArgs...)...)
+	run := filepath.Join(out, "stopped")
+	waitForCheckpoint(t, run, 2)
+	sent := time.Now()
+	cmd.Process.Signal(syscall.SIGTERM)
+	code, took := waitExit(t, cmd, log, sent, 30*time.Second)
+	t.Logf("SIGTERM to mpirun: exit %d after %v", code, took.Round(time.Millisecond))
+	if code == 0 || !strings.Contains(log.String(), "stopped on a signal") || !strings.Contains(log.String(), "--resume") {
+		t.Fatalf("exit %d, want non-zero with a stop message:\n%s", code, log)
+	}
+	if _, err := os.Stat(filepath.Join(run, "model.json")); err == nil {
+		t.Fatal("the run finished before the signal: the test proved nothing")
+	}
+	r := runTrainer(t, 2, 2*time.Minute, append([]string{"--out", out, "--run_id", "stopped", "--resume"}, longArgs...)...)
+	if r.code != 0 {
+		t.Fatalf("resume: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	sameModel(t, ref, run)
+}
+
+// Resuming at another rank count gives the same loss history to 1e-9
+// (float64): the global batch, not the ranks, fixes the result.
+func TestResumeAtOtherRankCount(t *testing.T) {
+	out := t.TempDir()
+	args := []string{"--dtype", "float64", "--epochs", "5", "--hidden_dim", "32", "--patience", "0", "--no_plots", "--keep_checkpoints", "5"}
+	ref, _ := mustTrain(t, 2, out, "np2", args...)
+	refTrain, refVal := readLosses(t, ref)
+	ckpt := filepath.Join(out, "e2.ckpt") // a checkpoint outside its run: resumed into a new run folder
+	b, err := os.ReadFile(filepath.Join(ref, checkpointDir, checkpointName(2, 0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(ckpt, b, 0o644)
+	dir, _ := mustTrain(t, 3, out, "np3", append(args, "--resume="+ckpt)...)
+	tr, va := readLosses(t, dir)
+	if len(tr) != len(refTrain) {
+		t.Fatalf("%d epochs after resume, want %d", len(tr), len(refTrain))
+	}
+	for i := range tr {
+		if relDiff(tr[i], refTrain[i]) > 1e-9 || relDiff(va[i], refVal[i]) > 1e-9 {
+			t.Errorf("epoch %d: %v/%v at np 3 after resume, %v/%v at np 2", i+1, tr[i], va[i], refTrain[i], refVal[i])
+		}
+	}
+}
+
+// A non-finite gradient on one rank stops every rank at the same step with
+// one message naming epoch, step and value; the last good checkpoint stays.
+func TestNonFiniteStopsEveryRank(t *testing.T) {
+	mpirun.Require(t)
+	out := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd, err := mpirun.Command(ctx, 3, trainerBin, "--out", out, "--run_id", "nan", "--epochs", "8", "--hidden_dim", "32", "--quiet", "--no_plots")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 3531 windows in batches of 128: 28 steps per epoch; step 100 is epoch 4, step 16.
+	cmd.Env = append(os.Environ(), faultEnv+"=nan@100/2")
+	cmd.Args = append(cmd.Args[:1], append([]string{"-x", faultEnv}, cmd.Args[1:]...)...)
+	start := time.Now()
+	outb, err := cmd.CombinedOutput()
+	if ctx.Err() != nil {
+		t.Fatalf("hang:\n%s", outb)
+	}
+	t.Logf("non-finite gradient: exit after %v", time.Since(start).Round(time.Millisecond))
+	if err == nil {
+		t.Fatalf("exit 0 after a NaN:\n%s", outb)
+	}
+	msg := string(outb)
+	if n := strings.Count(msg, "trainer:"); n != 1 || !strings.Contains(msg, "non-finite gradient NaN") ||
+		!strings.Contains(msg, "epoch 4, step 16") || !strings.Contains(msg, "ckpt-e00003-s000000.ckpt") {
+		t.Fatalf("want one message naming the value, epoch 4, step 16 and the last checkpoint:\n%s", msg)
+	}
+	c := listCheckpoints(filepath.Join(out, "nan"))
+	if len(c) == 0 || filepath.Base(c[len(c)-1]) != checkpointName(3, 0) {
+		t.Fatalf("checkpoints %v: want the last good one, after epoch 3", c)
+	}
+	b, _ := os.ReadFile(c[len(c)-1])
+	if _, err := mlp.DecodeCheckpoint[float32](b); err != nil {
+		t.Fatalf("the last good checkpoint is damaged: %v", err)
+	}
+}
