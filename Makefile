@@ -2,7 +2,8 @@
 #
 #   make run            install OpenMPI if missing, build, train on 4 ranks (NP=4)
 #   make run NP=2 ARGS="--epochs 5"
-#   make test           gofmt, go vet, go test ./..., then the multi-rank tests under mpirun
+#   make test           gofmt, go vet, go test ./..., the multi-rank tests under mpirun,
+#                       and (as root) the multi-host rehearsal in network namespaces
 #   make bench          Go benchmarks of the training step
 #   make lint           staticcheck
 #   make sweep          scaling sweep over rank counts and batch sizes (scripts/sweep.sh)
@@ -20,7 +21,7 @@ MPIRUN_FLAGS := $(if $(shell [ $(NP) -gt $(NPROC) ] && echo yes),--oversubscribe
 
 GOFILES := $(shell find . -name '*.go' -not -path './.git/*')
 
-.PHONY: all deps build run test vet fmt-check unit mpitest bench lint sweep clean
+.PHONY: all deps build run test vet fmt-check unit mpitest rehearsal bench lint sweep clean
 
 all: build
 
@@ -49,7 +50,13 @@ unit:
 mpitest: build
 	bash scripts/mpitest.sh 2 3 4
 
-test: deps fmt-check vet unit mpitest
+# The rehearsal needs root (network namespaces, sshd); CI runs as root.
+rehearsal: build
+	@if [ "$$(id -u)" = 0 ]; then bash scripts/multihost-rehearsal.sh ./trainer; \
+	elif [ -n "$$CI" ]; then echo "rehearsal: needs root, and CI runs as root" >&2; exit 1; \
+	else echo "rehearsal: skipped (needs root: sudo make rehearsal)"; fi
+
+test: deps fmt-check vet unit mpitest rehearsal
 
 bench: build
 	$(GO) test -run=NONE -bench=. -benchmem -count=5 ./mlp/

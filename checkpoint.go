@@ -14,7 +14,8 @@ import (
 	"mpitrain/mlp"
 )
 
-// resumeFlag is --resume (the latest checkpoint) or --resume=FILE.
+// resumeFlag is --resume (the latest checkpoint), --resume=auto (the latest
+// of --run_id if there is one, else a fresh start) or --resume=FILE.
 type resumeFlag struct{ v *string }
 
 func (f resumeFlag) String() string {
@@ -55,7 +56,15 @@ func listCheckpoints(run string) []string {
 
 // findCheckpoint resolves --resume: a named file, the latest checkpoint of
 // --out/--run_id, or the latest of the most recently written run under --out.
+// With --resume=auto a run folder without checkpoints is not an error: it
+// returns "" and the run starts fresh (what a restarted job wants).
 func findCheckpoint(cfg Config) (string, error) {
+	if cfg.Resume == "auto" {
+		if c := listCheckpoints(filepath.Join(cfg.Out, cfg.RunID)); len(c) > 0 {
+			return c[len(c)-1], nil
+		}
+		return "", nil
+	}
 	if cfg.Resume != "latest" {
 		if _, err := os.Stat(cfg.Resume); err != nil {
 			return "", usagef("--resume=%s: %v", cfg.Resume, err)

@@ -133,7 +133,7 @@ func newTrainFlags(c *Config, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.Tag, "tag", c.Tag, "free label saved in config.json (scripts/sweep.sh records the scaling mode here)")
 	fs.IntVar(&c.CkptEvery, "checkpoint_every", c.CkptEvery, "rank 0 writes a checkpoint after every this many epochs and at the end (0 = only at the end)")
 	fs.IntVar(&c.KeepCkpts, "keep_checkpoints", c.KeepCkpts, "how many of the newest checkpoints to keep in RUN/checkpoints/")
-	fs.Var(resumeFlag{&c.Resume}, "resume", "continue from the latest checkpoint of --out/--run_id (or of the newest run under --out); --resume=FILE names one")
+	fs.Var(resumeFlag{&c.Resume}, "resume", "continue from the latest checkpoint of --out/--run_id (or of the newest run under --out); --resume=FILE names one; --resume=auto resumes --run_id if it has a checkpoint and starts it otherwise (for job retries)")
 	return fs
 }
 
@@ -260,6 +260,9 @@ func (c Config) validate() error {
 		if e != nil {
 			return e
 		}
+	}
+	if c.Resume == "auto" && c.RunID == "" {
+		return usagef("--resume=auto: needs --run_id (it resumes that run if it has a checkpoint, else starts it)")
 	}
 	if c.NPZPath != "" && c.CSV != "" {
 		return usagef("--npz_path and --csv: give one data source, not both")

@@ -160,7 +160,8 @@ func TestSignalCheckpointsAndResumes(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(run, "model.json")); err == nil {
 		t.Fatal("the run finished before the signal: the test proved nothing")
 	}
-	r := runTrainer(t, 2, 2*time.Minute, append([]string{"--out", out, "--run_id", "stopped", "--resume"}, longArgs...)...)
+	// --resume=auto, as a retried Kubernetes job runs it: resumes when there is a checkpoint.
+	r := runTrainer(t, 2, 2*time.Minute, append([]string{"--out", out, "--run_id", "stopped", "--resume=auto"}, longArgs...)...)
 	if r.code != 0 {
 		t.Fatalf("resume: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
@@ -228,4 +229,19 @@ func TestNonFiniteStopsEveryRank(t *testing.T) {
 	if _, err := mlp.DecodeCheckpoint[float32](b); err != nil {
 		t.Fatalf("the last good checkpoint is damaged: %v", err)
 	}
+}
+
+// --resume=auto on a run with no checkpoint yet (a job's first attempt)
+// starts it; without --run_id it is a usage error.
+func TestResumeAutoStartsFresh(t *testing.T) {
+	out := t.TempDir()
+	dir, r := mustTrain(t, 2, out, "first", "--resume=auto", "--epochs", "1", "--no_plots")
+	if strings.Contains(r.stdout, "resume:") {
+		t.Errorf("a fresh run claimed to resume:\n%s", r.stdout)
+	}
+	if c := listCheckpoints(dir); len(c) != 1 {
+		t.Errorf("checkpoints %v, want one", c)
+	}
+	r = runTrainer(t, 2, time.Minute, "--out", out, "--resume=auto")
+	checkRefused(t, r, exitUsage, "--resume=auto: needs --run_id")
 }

@@ -47,6 +47,8 @@ func trainTyped[T mlp.Float](w *world, cfg Config, ds *data.Dataset, run *runDir
 		if ckpt, err = shareBytes(w, ckpt); err != nil {
 			return err
 		}
+	}
+	if len(ckpt) > 0 { // every rank has rank 0's bytes: all decide alike
 		name := "the checkpoint" // rank 0 alone knows the file, and alone reports
 		if w.root {
 			name = run.from

@@ -308,6 +308,15 @@ func openRun(cfg Config) (*runDir, []byte, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if path == "" { // --resume=auto with nothing to resume
+		if run := filepath.Join(cfg.Out, cfg.RunID); dirExists(run) && !cfg.Overwrite {
+			if entries, _ := os.ReadDir(run); len(entries) == 0 {
+				return &runDir{path: run}, nil, nil // an empty folder left by an earlier attempt
+			}
+		}
+		r, err := prepareRunDir(cfg)
+		return r, nil, err
+	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("--resume: %w", err)
@@ -326,6 +335,11 @@ func openRun(cfg Config) (*runDir, []byte, error) {
 }
 
 func (r *runDir) file(name string) string { return filepath.Join(r.path, name) }
+
+func dirExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.IsDir()
+}
 
 // prepareRunDir creates outputs/<run-id>/; an existing folder is an error
 // unless --overwrite, in which case it is removed first.

@@ -1,0 +1,294 @@
+#!/usr/bin/env bash
+# k8s-run.sh: train mpitrain on a Kubernetes cluster as an MPIJob of the
+# Kubeflow MPI Operator, stream rank 0's output, and copy the run folder back.
+#
+# Usage: IMAGE=REGISTRY/mpitrain:TAG scripts/k8s-run.sh
+#
+# Settings (environment, default in brackets):
+#   IMAGE         the image built from mpi-operator/Dockerfile and pushed to a
+#                 registry the cluster pulls from (required)
+#   OVERLAY       mpi-operator/overlays/OVERLAY: single (1 rank), workers-2
+#                 (3 ranks), workers-4 (5 ranks), workers-8 (9 ranks)     [workers-4]
+#   NAMESPACE     namespace of the job, its claim and pods                  [default]
+#   RUN_ID        run folder name, on the volume and locally              [k8s-OVERLAY-<UTC time>]
+#   TRAINER_ARGS  trainer flags added after the manifest's own, split on
+#                 blanks (e.g. "--epochs 20 --batch_size 256 --tag strong") [none]
+#   OUT           local folder that receives OUT/RUN_ID/                    [outputs]
+#   TIMEOUT       seconds the job may take, from apply to its end           [3600]
+#   KEEP_JOB      1: leave the MPIJob (and its pods) for inspection         [0]
+#   DRY_RUN       1: print the manifests it would apply, change nothing     [0]
+#   KUBECTL       the kubectl command (e.g. "kubectl --context lab")        [kubectl]
+#
+# What it does:
+#   1. copies mpi-operator/{base,overlays} to a temporary folder and adds a
+#      kustomization on top of the overlay that sets the namespace, the image
+#      (kustomize's images: field), the RUN_ID env of the launcher and the
+#      extra trainer flags (JSON6902 patches);
+#   2. kubectl apply -k: the claim mpitrain-outputs (kept between runs) and
+#      the MPIJob mpitrain (refused if one exists: a finished MPIJob does not
+#      run again when re-applied);
+#   3. waits for the launcher pod (the operator creates it once every worker
+#      is ready), streams its log (rank 0 runs there), then waits for the
+#      MPIJob's Succeeded or Failed condition;
+#   4. starts the pod mpitrain-fetch on the launcher's node with the claim
+#      mounted read-only and copies /data/outputs/RUN_ID to OUT/RUN_ID with
+#      kubectl cp (also after a failure, when the folder exists);
+#   5. deletes the fetch pod and, unless KEEP_JOB=1, the MPIJob; also on
+#      Ctrl-C or error.
+# Exits 0 when the job succeeded and the run folder was copied.
+set -euo pipefail
+
+usage() {
+	sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+	exit 2
+}
+[[ $# -eq 0 ]] || usage
+
+OVERLAY=${OVERLAY:-workers-4}
+NAMESPACE=${NAMESPACE:-default}
+RUN_ID=${RUN_ID:-k8s-$OVERLAY-$(date -u +%Y%m%d-%H%M%S)}
+TRAINER_ARGS=${TRAINER_ARGS:-}
+OUT=${OUT:-outputs}
+TIMEOUT=${TIMEOUT:-3600}
+KEEP_JOB=${KEEP_JOB:-0}
+DRY_RUN=${DRY_RUN:-0}
+read -r -a kubectl <<<"${KUBECTL:-kubectl}"
+
+JOB=mpitrain                  # metadata.name of the MPIJob in mpi-operator/base
+CLAIM=mpitrain-outputs        # the PersistentVolumeClaim rank 0 writes to
+FETCH=mpitrain-fetch          # the pod that reads the claim afterwards
+LAUNCHER_PATH=/spec/mpiReplicaSpecs/Launcher/template/spec/containers/0
+
+say() { printf 'k8s-run: %s\n' "$*"; }
+die() {
+	printf 'k8s-run: %s\n' "$*" >&2
+	exit 1
+}
+k() { "${kubectl[@]}" --namespace "$NAMESPACE" "$@"; }
+# json quotes a string for the generated YAML (JSON strings are YAML).
+json() {
+	local s=${1//\\/\\\\}
+	s=${s//\"/\\\"}
+	printf '"%s"' "$s"
+}
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+[[ -n ${IMAGE:-} ]] || die "set IMAGE to the pushed image, e.g. IMAGE=registry.example.com/mpitrain:v1 (see mpi-operator/README.md)"
+[[ -f $repo/mpi-operator/overlays/$OVERLAY/kustomization.yaml ]] ||
+	die "no overlay $OVERLAY; have: $(cd "$repo/mpi-operator/overlays" && echo */ | tr -d /)"
+[[ $RUN_ID =~ ^[A-Za-z0-9][A-Za-z0-9._-]*$ ]] || die "RUN_ID \"$RUN_ID\": use letters, digits, . _ -"
+[[ $TIMEOUT =~ ^[1-9][0-9]*$ ]] || die "TIMEOUT must be a positive number of seconds"
+command -v "${kubectl[0]}" >/dev/null || die "${kubectl[0]} not found"
+
+# The image as kustomize's images: entry (name, then tag or digest).
+image_name=$IMAGE
+image_ref=""
+if [[ $IMAGE == *@* ]]; then
+	image_name=${IMAGE%@*}
+	image_ref="  digest: $(json "${IMAGE#*@}")"
+elif [[ ${IMAGE##*/} == *:* ]]; then
+	image_name=${IMAGE%:*}
+	image_ref="  newTag: $(json "${IMAGE##*:}")"
+fi
+
+tmp=$(mktemp -d)
+fetch_started=0
+applied=0
+cleanup() {
+	local rc=$?
+	set +e
+	if [[ $fetch_started == 1 ]]; then
+		k delete pod "$FETCH" --ignore-not-found --wait=false >/dev/null
+	fi
+	if [[ $applied == 1 && $KEEP_JOB != 1 ]]; then
+		say "deleting the MPIJob $JOB (the claim $CLAIM and its run folders stay)"
+		k delete mpijob "$JOB" --ignore-not-found --wait=true --timeout=120s >/dev/null
+	fi
+	rm -rf -- "$tmp"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- 1. the manifests of this run ----
+cp -R "$repo/mpi-operator/base" "$repo/mpi-operator/overlays" "$tmp/"
+mkdir "$tmp/run"
+{
+	cat <<EOF
+# Generated by scripts/k8s-run.sh for run $RUN_ID.
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+namespace: $(json "$NAMESPACE")
+resources:
+- ../overlays/$OVERLAY
+images:
+- name: mpitrain
+  newName: $(json "$image_name")
+EOF
+	[[ -n $image_ref ]] && echo "$image_ref"
+	cat <<EOF
+patches:
+- target:
+    group: kubeflow.org
+    version: v2beta1
+    kind: MPIJob
+    name: $JOB
+  patch: |-
+    - op: test
+      path: $LAUNCHER_PATH/env/0/name
+      value: RUN_ID
+    - op: replace
+      path: $LAUNCHER_PATH/env/0/value
+      value: $(json "$RUN_ID")
+EOF
+	read -r -a extra <<<"$TRAINER_ARGS"
+	for word in "${extra[@]}"; do
+		printf '    - op: add\n      path: %s/args/-\n      value: %s\n' "$LAUNCHER_PATH" "$(json "$word")"
+	done
+} >"$tmp/run/kustomization.yaml"
+
+if [[ $DRY_RUN == 1 ]]; then
+	"${kubectl[@]}" kustomize "$tmp/run"
+	exit 0
+fi
+
+dest=$OUT/$RUN_ID
+[[ ! -e $dest ]] || die "$dest exists already: pick another RUN_ID or OUT"
+k get crd mpijobs.kubeflow.org >/dev/null 2>&1 ||
+	die "the MPIJob CRD is not installed; install the operator (mpi-operator/README.md):
+  kubectl apply --server-side -f https://raw.githubusercontent.com/kubeflow/mpi-operator/v0.8.2/deploy/v2beta1/mpi-operator.yaml"
+if k get mpijob "$JOB" >/dev/null 2>&1; then
+	die "an MPIJob $JOB exists in namespace $NAMESPACE (a run still going, or kept): delete it with
+  ${kubectl[*]} --namespace $NAMESPACE delete mpijob $JOB"
+fi
+k delete pod "$FETCH" --ignore-not-found >/dev/null
+
+# ---- 2. apply ----
+t_start=$SECONDS
+deadline=$((SECONDS + TIMEOUT))
+say "overlay $OVERLAY, namespace $NAMESPACE, image $IMAGE, run $RUN_ID${TRAINER_ARGS:+, trainer flags: $TRAINER_ARGS}"
+"${kubectl[@]}" apply -k "$tmp/run"
+applied=1
+
+# ---- 3. the launcher's log, then the job's end ----
+selector="training.kubeflow.org/job-name=$JOB,training.kubeflow.org/job-role"
+job_state() { # prints Succeeded, Failed or nothing
+	k get mpijob "$JOB" -o jsonpath='{range .status.conditions[?(@.status=="True")]}{.type}{"\n"}{end}' 2>/dev/null |
+		grep -E '^(Succeeded|Failed)$' | tail -n 1 || true
+}
+say "waiting for the workers' sshd and the launcher pod"
+launcher=""
+last_report=$SECONDS
+while [[ -z $launcher ]]; do
+	launcher=$(k get pods -l "$selector=launcher" -o jsonpath='{.items[0].metadata.name}' 2>/dev/null || true)
+	[[ -n $launcher ]] && break
+	[[ -n $(job_state) ]] && break
+	if ((SECONDS > deadline)); then
+		k get pods -l "training.kubeflow.org/job-name=$JOB" || true
+		k describe mpijob "$JOB" | tail -n 20 || true
+		die "no launcher pod after ${TIMEOUT}s"
+	fi
+	if ((SECONDS - last_report >= 30)); then
+		say "$(k get pods -l "$selector=worker" --no-headers 2>/dev/null | awk '{ printf "%s %s %s; ", $1, $2, $3 }')"
+		last_report=$SECONDS
+	fi
+	sleep 3
+done
+if [[ -n $launcher ]]; then
+	# Logs can be read once the container has started.
+	while ((SECONDS < deadline)); do
+		phase=$(k get pod "$launcher" -o jsonpath='{.status.phase}' 2>/dev/null || true)
+		[[ $phase == Running || $phase == Succeeded || $phase == Failed ]] && break
+		sleep 2
+	done
+	say "log of $launcher (rank 0):"
+	k logs --follow "pod/$launcher" || say "the log stream ended early"
+fi
+state=""
+while [[ -z $state ]]; do
+	state=$(job_state)
+	[[ -n $state ]] && break
+	((SECONDS < deadline)) || die "the MPIJob has not finished after ${TIMEOUT}s (left running; KEEP_JOB=1 keeps it next time)"
+	sleep 5
+done
+say "MPIJob $JOB: $state ($((SECONDS - t_start))s)"
+if [[ $state == Failed ]]; then
+	k get mpijob "$JOB" -o jsonpath='{range .status.conditions[*]}{.type}={.status} {.reason}: {.message}{"\n"}{end}' || true
+fi
+
+# ---- 4. the run folder, through a pod that mounts the claim ----
+node=""
+if [[ -n $launcher ]]; then
+	node=$(k get pod "$launcher" -o jsonpath='{.spec.nodeName}' 2>/dev/null || true)
+fi
+fetch_started=1
+{
+	cat <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: $FETCH
+  labels:
+    app.kubernetes.io/name: mpitrain
+  annotations:
+    sidecar.istio.io/inject: "false"
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 0
+  securityContext:
+    runAsUser: 1000
+    runAsGroup: 1000
+    runAsNonRoot: true
+EOF
+	# A ReadWriteOnce volume can be mounted by several pods of one node.
+	if [[ -n $node ]]; then
+		cat <<EOF
+  affinity:
+    nodeAffinity:
+      requiredDuringSchedulingIgnoredDuringExecution:
+        nodeSelectorTerms:
+        - matchFields:
+          - key: metadata.name
+            operator: In
+            values:
+            - $(json "$node")
+EOF
+	fi
+	cat <<EOF
+  containers:
+  - name: fetch
+    image: $(json "$IMAGE")
+    command: ["sleep", "3600"]
+    resources:
+      requests:
+        cpu: 10m
+        memory: 16Mi
+      limits:
+        cpu: 200m
+        memory: 64Mi
+    volumeMounts:
+    - name: outputs
+      mountPath: /data
+      readOnly: true
+  volumes:
+  - name: outputs
+    persistentVolumeClaim:
+      claimName: $CLAIM
+      readOnly: true
+EOF
+} | k apply -f - >/dev/null
+k wait --for=condition=Ready "pod/$FETCH" --timeout=300s >/dev/null ||
+	die "the pod $FETCH did not start (kubectl --namespace $NAMESPACE describe pod $FETCH)"
+if ! k exec "$FETCH" -- test -d "/data/outputs/$RUN_ID"; then
+	die "no run folder /data/outputs/$RUN_ID on the claim $CLAIM (the MPIJob $state)"
+fi
+mkdir -p "$OUT"
+k cp "$NAMESPACE/$FETCH:/data/outputs/$RUN_ID" "$dest" >/dev/null
+[[ -f $dest/config.json ]] || die "copied $dest but it has no config.json"
+say "copied the run folder to $dest: $(cd "$dest" && echo *)"
+
+# ---- 5. cleanup runs on exit ----
+if [[ $state != Succeeded ]]; then
+	exit 1
+fi
+say "done in $((SECONDS - t_start))s"
