@@ -4,7 +4,8 @@
 #   make run NP=2 ARGS="--epochs 5"
 #   make test           gofmt, go vet, go test ./..., the multi-rank tests under mpirun,
 #                       and (as root) the multi-host rehearsal in network namespaces
-#   make bench          Go benchmarks of the training step
+#   make bench          every performance target, measured side by side, as one table (scripts/bench.sh)
+#   make costmodel      Allreduce cost model and projected scaling to 64 ranks (scripts/costmodel.sh, root)
 #   make lint           staticcheck
 #   make sweep          scaling sweep over rank counts and batch sizes (scripts/sweep.sh)
 
@@ -21,7 +22,7 @@ MPIRUN_FLAGS := $(if $(shell [ $(NP) -gt $(NPROC) ] && echo yes),--oversubscribe
 
 GOFILES := $(shell find . -name '*.go' -not -path './.git/*')
 
-.PHONY: all deps build run test vet fmt-check unit mpitest rehearsal bench lint sweep clean
+.PHONY: all deps build run test vet fmt-check unit mpitest rehearsal bench costmodel lint sweep clean
 
 all: build
 
@@ -33,8 +34,10 @@ build: trainer
 trainer: deps $(GOFILES) go.mod go.sum data/sp500-2000.csv
 	CGO_ENABLED=1 $(GO) build -trimpath -o trainer .
 
+# scripts/blasenv.sh picks OpenBLAS's kernels where Debian's OpenBLAS
+# misreads an AVX-512 CPU (and only there); -x passes the choice to ranks.
 run: build
-	mpirun $(MPIRUN_FLAGS) -np $(NP) ./trainer $(ARGS)
+	eval "$$(bash scripts/blasenv.sh)"; mpirun $(MPIRUN_FLAGS) $$(bash scripts/blasenv.sh --mpirun-flags) -np $(NP) ./trainer $(ARGS)
 
 fmt-check:
 	@out=$$(gofmt -l $(GOFILES)); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
@@ -58,8 +61,11 @@ rehearsal: build
 
 test: deps fmt-check vet unit mpitest rehearsal
 
-bench: build
-	$(GO) test -run=NONE -bench=. -benchmem -count=5 ./mlp/
+bench: deps
+	bash scripts/bench.sh
+
+costmodel: deps
+	bash scripts/costmodel.sh
 
 lint:
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...

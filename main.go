@@ -44,6 +44,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		switch args[0] {
 		case "data", "predict", "plot", "version":
 			cmd, args = args[0], args[1:]
+		case "bench":
+			return exitCode(benchMain(args[1:], stdout, stderr), stderr)
 		case "help":
 			cmd, args = "train", []string{"-h"}
 		}

@@ -20,8 +20,13 @@ import (
 	"mpitrain/mlp"
 )
 
-// longArgs is a run long enough to be interrupted: small net, many epochs.
+// longArgs is a run long enough to be interrupted by a SIGKILL: small net,
+// many epochs (a few seconds at np 4).
 var longArgs = []string{"--epochs", "400", "--hidden_dim", "32", "--patience", "0", "--no_plots", "--quiet"}
+
+// signalArgs runs several seconds at np 2 with fewer, longer epochs: mpirun
+// takes about a second to pass a SIGTERM on to the ranks.
+var signalArgs = []string{"--epochs", "160", "--layers", "256,256", "--patience", "0", "--no_plots", "--quiet"}
 
 // startTrainer starts the trainer under mpirun without waiting.
 func startTrainer(t *testing.T, ctx context.Context, np int, args ...string) (*exec.Cmd, *bytes.Buffer) {
@@ -143,11 +148,11 @@ func TestKilledRankEndsJobAndResumes(t *testing.T) {
 // bitwise identical to a run never stopped.
 func TestSignalCheckpointsAndResumes(t *testing.T) {
 	out := t.TempDir()
-	ref, _ := mustTrain(t, 2, out, "ref", longArgs...)
+	ref, _ := mustTrain(t, 2, out, "ref", signalArgs...)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	cmd, log := startTrainer(t, ctx, 2, append([]string{"--out", out, "--run_id", "stopped"}, longArgs...)...)
+	cmd, log := startTrainer(t, ctx, 2, append([]string{"--out", out, "--run_id", "stopped"}, signalArgs...)...)
 	run := filepath.Join(out, "stopped")
 	waitForCheckpoint(t, run, 2)
 	sent := time.Now()
@@ -161,7 +166,7 @@ func TestSignalCheckpointsAndResumes(t *testing.T) {
 		t.Fatal("the run finished before the signal: the test proved nothing")
 	}
 	// --resume=auto, as a retried Kubernetes job runs it: resumes when there is a checkpoint.
-	r := runTrainer(t, 2, 2*time.Minute, append([]string{"--out", out, "--run_id", "stopped", "--resume=auto"}, longArgs...)...)
+	r := runTrainer(t, 2, 2*time.Minute, append([]string{"--out", out, "--run_id", "stopped", "--resume=auto"}, signalArgs...)...)
 	if r.code != 0 {
 		t.Fatalf("resume: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}

@@ -102,12 +102,13 @@ func (w *world) train(args []string) int {
 
 	meta := runMeta{Config: cfg, Ranks: w.comm.Size(), Hosts: hosts, Fingerprint: fp, Source: src,
 		MPI: w.comm.LibraryVersion(), Started: time.Now().UTC()}
-	stop := watchSignals(w)
+	stop, unwatch := watchSignals(w)
 	if cfg.DType == "float64" {
 		err = trainTyped[float64](w, cfg, ds, run, ckpt, meta, stop)
 	} else {
 		err = trainTyped[float32](w, cfg, ds, run, ckpt, meta, stop)
 	}
+	unwatch()
 	var same sharedError
 	switch {
 	case err == nil:
@@ -141,20 +142,29 @@ func (e sharedError) Error() string { return e.err.Error() }
 
 // watchSignals turns the first SIGINT or SIGTERM into a stop request: the
 // ranks agree on it in the next step's Allreduce, finish that step, and
-// rank 0 writes a checkpoint. A second signal ends the process at once.
-func watchSignals(w *world) *atomic.Bool {
-	var stop atomic.Bool
+// rank 0 writes a checkpoint. A second signal ends the process at once, and
+// so does any signal after unwatch (training is over; mpirun may SIGTERM
+// the ranks of a job one of whose ranks has already exited).
+func watchSignals(w *world) (stop *atomic.Bool, unwatch func()) {
+	stop = new(atomic.Bool)
 	ch := make(chan os.Signal, 1)
+	done := make(chan struct{})
 	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
 	go func() {
-		s := <-ch
-		signal.Reset(syscall.SIGINT, syscall.SIGTERM)
-		stop.Store(true)
-		if w.root {
-			fmt.Fprintf(w.stderr, "trainer: rank 0: %v: stopping after the current step and writing a checkpoint\n", s)
+		select {
+		case s := <-ch:
+			signal.Reset(syscall.SIGINT, syscall.SIGTERM)
+			stop.Store(true)
+			if w.root {
+				fmt.Fprintf(w.stderr, "trainer: rank 0: %v: stopping after the current step and writing a checkpoint\n", s)
+			}
+		case <-done:
 		}
 	}()
-	return &stop
+	return stop, func() {
+		signal.Reset(syscall.SIGINT, syscall.SIGTERM)
+		close(done)
+	}
 }
 
 // startupFailure prints an agreed start-up error (own errors on the failing

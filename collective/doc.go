@@ -3,7 +3,8 @@
 // Bcast, Allgather, Barrier), with a one-rank world, NewSelf, that needs no
 // MPI at all.
 //
-// It is the only package of the module that uses cgo. The binding maps one
+// It is the module's binding to MPI through cgo (the only other cgo is the
+// BLAS binding, mlp/cblas). The binding maps one
 // Go function onto one MPI call and checks every return code in one place:
 // a failed call returns an *MPIError whose text is MPI_Error_string's, such
 // as "collective: MPI_Allreduce: MPI_ERR_TRUNCATE: message truncated".

@@ -1,11 +1,13 @@
-// Benchmarks of one training step at the named configurations.
+// Benchmarks of one training step at the named configurations, and of its
+// parts.
 package mlp
 
 import (
 	"testing"
 )
 
-// benchConfigs are the named configurations the scaling scripts refer to.
+// benchConfigs are the named configurations of the performance table
+// (`trainer bench` in the main package defines the same two).
 var benchConfigs = []struct {
 	name  string
 	cfg   Config
@@ -53,4 +55,42 @@ func benchStep[T Float](b *testing.B, cfg Config, batch int) {
 	}
 	b.ReportMetric(float64((fwd+bwd)*int64(batch))*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 	b.ReportMetric(float64(batch)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+}
+
+// BenchmarkPhases splits BenchmarkStep's float32 step: Forward, Backward
+// and the Adam update (which does not shrink when the batch is cut over
+// more ranks), each with its GFLOP/s where it has products.
+func BenchmarkPhases(b *testing.B) {
+	for _, bc := range benchConfigs {
+		net := NewNet[float32](bc.cfg, bc.batch)
+		net.Init(1)
+		data := synth[float32](bc.batch, bc.cfg.In, bc.cfg.Out, 1, false)
+		dOut := make([]float32, bc.batch*bc.cfg.Out)
+		for i := range dOut {
+			dOut[i] = 1e-3 * float32(i%7-3)
+		}
+		fwd, bwd := bc.cfg.FLOPsPerSample()
+		gflops := func(b *testing.B, flop int64) {
+			b.ReportMetric(float64(flop*int64(bc.batch))*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		}
+		b.Run(bc.name+"/forward", func(b *testing.B) {
+			for b.Loop() {
+				net.Forward(data.X, bc.batch)
+			}
+			gflops(b, fwd)
+		})
+		b.Run(bc.name+"/backward", func(b *testing.B) {
+			net.Forward(data.X, bc.batch)
+			for b.Loop() {
+				net.Backward(data.X, dOut, bc.batch)
+			}
+			gflops(b, bwd)
+		})
+		b.Run(bc.name+"/adam", func(b *testing.B) {
+			opt := NewAdam[float32](len(net.Params))
+			for b.Loop() {
+				opt.Step(net.Params, net.Grads)
+			}
+		})
+	}
 }

@@ -8,8 +8,8 @@
 // optimizer is one loop over one slice and a checkpoint writes one buffer.
 //
 // Forward and Backward are straight-line passes over paired kernels
-// (linearForward / linearBackward): a GEMM followed by one fused loop for the
-// bias and the activation. Activations are allocated once for the largest
+// (linearForward / linearBackward): the output starts as the bias rows, one
+// GEMM adds the product to it, and one loop applies the activation. Activations are allocated once for the largest
 // batch; a training step allocates nothing once warm.
 //
 // Loss is the mean squared error over samples and outputs, like PyTorch's

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# deps.sh: make sure the MPI toolchain the trainer builds and runs with is installed.
+# deps.sh: make sure the MPI toolchain and the BLAS the trainer builds and runs with are installed.
 #
 # Usage: scripts/deps.sh
 #
-# Checks for mpicc, mpirun and the ompi-c pkg-config entry. When any is missing
-# and apt-get exists, installs Debian's openmpi-bin and libopenmpi-dev (as root,
+# Checks for mpicc, mpirun and the ompi-c and openblas pkg-config entries. When
+# any is missing and apt-get exists, installs Debian's openmpi-bin,
+# libopenmpi-dev and libopenblas-dev (as root,
 # or through sudo), retrying while another process holds the apt lock. Where apt
 # is not available it says what to install and exits 1.
 # Extra Debian packages can be named in DEPS_EXTRA (CI adds iproute2 and
@@ -15,7 +16,8 @@ have_mpi() {
 	command -v mpicc >/dev/null 2>&1 &&
 		command -v mpirun >/dev/null 2>&1 &&
 		command -v pkg-config >/dev/null 2>&1 &&
-		{ pkg-config --exists ompi-c || pkg-config --exists mpich; }
+		{ pkg-config --exists ompi-c || pkg-config --exists mpich; } &&
+		pkg-config --exists openblas
 }
 
 extra=${DEPS_EXTRA:-}
@@ -25,10 +27,10 @@ fi
 
 if ! command -v apt-get >/dev/null 2>&1; then
 	cat >&2 <<'MSG'
-deps: OpenMPI is missing and apt-get is not available on this machine.
+deps: OpenMPI or OpenBLAS is missing and apt-get is not available on this machine.
 deps: install an MPI implementation with its compiler wrappers and pkg-config files, e.g.
-deps:   Fedora/RHEL: dnf install openmpi openmpi-devel pkgconf   (then: module load mpi/openmpi-x86_64)
-deps:   macOS:       brew install open-mpi pkg-config
+deps:   Fedora/RHEL: dnf install openmpi openmpi-devel openblas-devel pkgconf   (then: module load mpi/openmpi-x86_64)
+deps:   macOS:       brew install open-mpi openblas pkg-config
 deps:   MPICH:       install mpich and build with: make build GOFLAGS=-tags=mpich
 deps: or build a single-rank trainer with no MPI at all: go build -tags nompi -o trainer .
 MSG
@@ -40,7 +42,7 @@ if [ "$(id -u)" != 0 ]; then
 	sudo=sudo
 fi
 
-pkgs="openmpi-bin libopenmpi-dev pkg-config $extra"
+pkgs="openmpi-bin libopenmpi-dev pkg-config libopenblas-dev $extra"
 echo "deps: installing $pkgs with apt-get"
 export DEBIAN_FRONTEND=noninteractive
 for attempt in 1 2 3 4 5 6; do
@@ -57,7 +59,7 @@ for attempt in 1 2 3 4 5 6; do
 done
 
 if ! have_mpi; then
-	echo "deps: installed $pkgs but mpicc, mpirun or pkg-config ompi-c is still missing" >&2
+	echo "deps: installed $pkgs but mpicc, mpirun or pkg-config ompi-c/openblas is still missing" >&2
 	exit 1
 fi
 echo "deps: $(mpirun --version 2>/dev/null | head -n 1)"

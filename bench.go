@@ -1,0 +1,325 @@
+// bench.go: `trainer bench`: where training stands against the machine's
+// limits, for the named benchmark configurations, as machine-readable lines.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"mpitrain/collective"
+	"mpitrain/data"
+	"mpitrain/mlp"
+	"mpitrain/mlp/cblas"
+)
+
+// benchConfig is a named benchmark configuration: a network and a global
+// batch, trained on the embedded data. mlp's BenchmarkStep uses the same
+// names and shapes.
+type benchConfig struct {
+	name  string
+	arch  mlp.Config
+	batch int
+}
+
+// benchConfigs are the named configurations of `trainer bench`, of
+// scripts/bench.sh and of the README's performance table.
+var benchConfigs = []benchConfig{
+	// The trainer's default network: about 0.46 GFLOP per epoch of 3,531
+	// training windows (forward and backward products).
+	{"default", mlp.Config{In: 60, Hidden: []int{128, 128}, Out: 1, Act: mlp.ActReLU}, 128},
+	// A network large enough for the products to dominate: about
+	// 11.6 GFLOP per epoch.
+	{"large", mlp.Config{In: 60, Hidden: []int{512, 512, 512}, Out: 1, Act: mlp.ActReLU}, 1024},
+}
+
+const benchUsage = `Usage: mpirun -np N ./trainer bench [flags]      (or ./trainer bench for one rank)
+       ./trainer bench table RESULTS_DIR            (the table of scripts/bench.sh)
+       ./trainer bench model [flags]                (the Allreduce cost model; -h)
+       ./trainer bench peak                         (the 1024-sized GEMM peak alone)
+
+Trains a named configuration on the embedded data with the trainer's
+training loop and prints, from rank 0, one line of key=value pairs:
+seconds per epoch, samples/s, GFLOP/s of the training step (forward and
+backward products, mlp.Config.FLOPsPerSample), its share of the GEMM peak
+(a 1024-sized GEMM on one core, measured on rank 0 after training), the
+share of step time in Allreduce and the peak RSS of the largest rank.
+Times are medians over the measured epochs of the slowest rank's time.
+
+Configurations: default (60-128-128-1, global batch 128) and large
+(60-512-512-512-1, global batch 1024).
+
+Flags (-flag and --flag are the same):
+`
+
+// benchOptions are the flags of `trainer bench`.
+type benchOptions struct {
+	config   string
+	dtype    string
+	epochs   int
+	warmup   int
+	peakN    int
+	peakReps int
+}
+
+func parseBenchFlags(args []string, out io.Writer) (benchOptions, error) {
+	o := benchOptions{config: "default", dtype: "float32", epochs: 20, warmup: 2, peakN: 1024, peakReps: 7}
+	fs := flag.NewFlagSet("trainer bench", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {
+		fmt.Fprint(out, benchUsage)
+		fs.SetOutput(out)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+	fs.StringVar(&o.config, "config", o.config, "named configuration: default | large")
+	fs.StringVar(&o.dtype, "dtype", o.dtype, "element type: float32 | float64")
+	fs.IntVar(&o.epochs, "epochs", o.epochs, "epochs measured")
+	fs.IntVar(&o.warmup, "warmup", o.warmup, "epochs run first and not measured")
+	fs.IntVar(&o.peakN, "peak_n", o.peakN, "size n of the n x n x n GEMM whose speed is the peak (0 = skip the peak)")
+	fs.IntVar(&o.peakReps, "peak_reps", o.peakReps, "timed GEMMs of the peak; their median counts")
+	if err := parseFlags(fs, args); err != nil {
+		return o, err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return o, usagef("bench: unexpected argument %q (see trainer bench -h)", fs.Arg(0))
+	case lookupBench(o.config) == nil:
+		return o, usagef("--config %q: want default or large", o.config)
+	case o.dtype != "float32" && o.dtype != "float64":
+		return o, usagef("--dtype %q: want float32 or float64", o.dtype)
+	case o.epochs < 1:
+		return o, usagef("--epochs %d: must be positive", o.epochs)
+	case o.warmup < 0:
+		return o, usagef("--warmup %d: must be >= 0", o.warmup)
+	case o.peakN < 0 || o.peakN > 8192:
+		return o, usagef("--peak_n %d: want 0..8192", o.peakN)
+	case o.peakReps < 1:
+		return o, usagef("--peak_reps %d: must be positive", o.peakReps)
+	}
+	return o, nil
+}
+
+func lookupBench(name string) *benchConfig {
+	for i := range benchConfigs {
+		if benchConfigs[i].name == name {
+			return &benchConfigs[i]
+		}
+	}
+	return nil
+}
+
+// benchMain is `trainer bench`. Every rank parses the same flags; rank 0
+// reports a bad one (the others end quietly). A failure after start-up
+// ends the whole job.
+func benchMain(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "table":
+			if len(args) != 2 {
+				return usagef("usage: trainer bench table RESULTS_DIR (the folder scripts/bench.sh fills)")
+			}
+			return benchTable(args[1], stdout)
+		case "model":
+			return costModelMain(args[1:], stdout)
+		case "peak":
+			// The GEMM peak alone, without MPI: scripts/bench.sh runs it with
+			// OPENBLAS_CORETYPE unset to show what OpenBLAS's own kernel
+			// choice reaches beside the kernels the table ran with.
+			if len(args) != 1 {
+				return usagef("usage: trainer bench peak")
+			}
+			s, d := gemmPeak(1024, 7)
+			fmt.Fprintf(stdout, "peak n=1024 sgemm_gflops=%.2f dgemm_gflops=%.2f blas=%q\n", s, d, cblas.Name())
+			return nil
+		}
+	}
+	comm, err := collective.Init()
+	if err != nil {
+		return err
+	}
+	w := newWorld(comm, stdout, stderr)
+	helpOut := io.Discard
+	if w.root {
+		helpOut = stdout
+	}
+	o, err := parseBenchFlags(args, helpOut)
+	if err != nil {
+		_ = comm.Finalize()
+		if !w.root {
+			return errHelp // rank 0 reports it
+		}
+		return err
+	}
+	line, err := runBench(w, o)
+	if err != nil {
+		w.fatal(err)
+	}
+	w.printf("%s\n", line)
+	return comm.Finalize()
+}
+
+// benchResult is what one rank measured, in seconds per epoch.
+type benchResult struct {
+	epoch, step, allreduce []float64 // per measured epoch
+	samples                int       // training samples per epoch, all ranks
+}
+
+// runBench trains the configuration and returns rank 0's report line.
+func runBench(w *world, o benchOptions) (string, error) {
+	bc := lookupBench(o.config)
+	cfg := defaultConfig()
+	cfg.DType, cfg.BatchSize, cfg.Epochs, cfg.Patience = o.dtype, bc.batch, o.warmup+o.epochs, 0
+	cfg.Window, cfg.Horizon = bc.arch.In, bc.arch.Out
+	s, err := data.LoadEmbedded(cfg.Column)
+	if err != nil {
+		return "", err
+	}
+	ds, err := data.Prepare(s, cfg.dataOptions())
+	if err != nil {
+		return "", err
+	}
+	var r benchResult
+	if o.dtype == "float64" {
+		r, err = benchTrain[float64](w, bc, cfg, ds, o.warmup)
+	} else {
+		r, err = benchTrain[float32](w, bc, cfg, ds, o.warmup)
+	}
+	if err != nil {
+		return "", err
+	}
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return "", fmt.Errorf("getrusage: %w", err)
+	}
+	rss := float64(ru.Maxrss) / 1024 // Linux reports KiB
+
+	// Every rank's per-epoch times and RSS, to rank 0's statistics.
+	size, n := w.comm.Size(), len(r.epoch)
+	mine := slices.Concat(r.epoch, r.step, r.allreduce, []float64{rss})
+	all := make([]float64, size*len(mine))
+	if err := w.comm.Allgather64(mine, all); err != nil {
+		return "", err
+	}
+	epoch, step, share := make([]float64, n), make([]float64, n), make([]float64, n)
+	rssMax := 0.0
+	for rank := 0; rank < size; rank++ {
+		row := all[rank*len(mine) : (rank+1)*len(mine)]
+		for e := 0; e < n; e++ {
+			epoch[e] = max(epoch[e], row[e])
+			step[e] = max(step[e], row[n+e])
+			if row[n+e] > 0 {
+				share[e] += row[2*n+e] / row[n+e] / float64(size)
+			}
+		}
+		rssMax = max(rssMax, row[3*n])
+	}
+
+	// The peak: rank 0 alone, after training (its buffers would count in
+	// the RSS above), while the other ranks wait.
+	var sPeak, dPeak float64
+	if o.peakN > 0 {
+		if w.root {
+			sPeak, dPeak = gemmPeak(o.peakN, o.peakReps)
+		}
+		if err := w.comm.Barrier(); err != nil {
+			return "", err
+		}
+	}
+
+	fwd, bwd := bc.arch.FLOPsPerSample()
+	flops := float64((fwd + bwd) * int64(r.samples))
+	epochS, stepS := benchMedian(epoch), benchMedian(step)
+	gflops := flops / stepS / 1e9
+	peak := sPeak
+	if o.dtype == "float64" {
+		peak = dPeak
+	}
+	peakShare := 0.0
+	if peak > 0 {
+		peakShare = gflops / (float64(size) * peak)
+	}
+	return fmt.Sprintf("bench config=%s arch=%s dtype=%s np=%d batch=%d epochs=%d warmup=%d samples=%d gflop_per_epoch=%.4f "+
+		"epoch_s=%.6f step_s=%.6f samples_per_s=%.0f step_gflops=%.2f sgemm_peak_gflops=%.2f dgemm_peak_gflops=%.2f "+
+		"peak_share=%.4f allreduce_share=%.4f rss_mib=%.1f blas=%q",
+		bc.name, strings.ReplaceAll(bc.arch.String(), " ", "-"), o.dtype, size, bc.batch, o.epochs, o.warmup, r.samples, flops/1e9,
+		epochS, stepS, float64(r.samples)/epochS, gflops, sPeak, dPeak,
+		peakShare, benchMedian(share), rssMax, cblas.Name()), nil
+}
+
+// benchTrain trains with mlp.Train exactly as the trainer does and returns
+// this rank's times of the epochs after the warm-up ones.
+func benchTrain[T mlp.Float](w *world, bc *benchConfig, cfg Config, ds *data.Dataset, warmup int) (benchResult, error) {
+	rank, size := w.comm.Rank(), w.comm.Size()
+	if cfg.BatchSize < size {
+		return benchResult{}, fmt.Errorf("bench: global batch %d is smaller than the %d ranks", cfg.BatchSize, size)
+	}
+	net := mlp.NewNet[T](bc.arch, mlp.ShardRows(cfg.BatchSize, size))
+	net.Init(cfg.Seed)
+	train, val := toSplit[T](ds.Train), toSplit[T](ds.Val)
+	shards := func(epoch int) [][]int {
+		return data.Shards(train.N, cfg.BatchSize, cfg.Seed, epoch, rank, size)
+	}
+	res, err := mlp.Train(net, train, val, shards, reducer{w.comm}, cfg.trainConfig(), nil)
+	if err != nil {
+		return benchResult{}, err
+	}
+	var r benchResult
+	for _, h := range res.History[min(warmup, len(res.History)):] {
+		r.epoch = append(r.epoch, h.Seconds)
+		r.step = append(r.step, h.Compute+h.Allreduce)
+		r.allreduce = append(r.allreduce, h.Allreduce)
+		r.samples = h.Samples
+	}
+	if len(r.epoch) == 0 {
+		return r, fmt.Errorf("bench: training stopped after %d epochs, before the measured ones", len(res.History))
+	}
+	return r, nil
+}
+
+// gemmPeak returns the median GFLOP/s of reps n x n x n SGEMMs and DGEMMs
+// (C = A*B, row-major, one warm-up call each) through package cblas: with
+// OpenBLAS, the speed its kernels reach on this core, the limit the
+// training step's products are measured against.
+func gemmPeak(n, reps int) (sgemm, dgemm float64) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	a32, b32, c32 := make([]float32, n*n), make([]float32, n*n), make([]float32, n*n)
+	a64, b64, c64 := make([]float64, n*n), make([]float64, n*n), make([]float64, n*n)
+	for i := range a32 {
+		a32[i], b32[i] = float32(rng.NormFloat64()), float32(rng.NormFloat64())
+		a64[i], b64[i] = float64(a32[i]), float64(b32[i])
+	}
+	flop := 2 * float64(n) * float64(n) * float64(n)
+	rate := func(f func()) float64 {
+		f()
+		v := make([]float64, reps)
+		for i := range v {
+			t := time.Now()
+			f()
+			v[i] = flop / time.Since(t).Seconds() / 1e9
+		}
+		return benchMedian(v)
+	}
+	sgemm = rate(func() { cblas.Sgemm(false, false, n, n, n, 1, a32, n, b32, n, 0, c32, n) })
+	dgemm = rate(func() { cblas.Dgemm(false, false, n, n, n, 1, a64, n, b64, n, 0, c64, n) })
+	return sgemm, dgemm
+}
+
+// benchMedian is the median of v (the mean of the middle two for an even
+// count); v is not modified.
+func benchMedian(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}

@@ -1,0 +1,374 @@
+// benchtable.go: `trainer bench table DIR`: the performance targets, each
+// with its measured figure and PASS or MISS, from the raw results of one
+// scripts/bench.sh run.
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// The files scripts/bench.sh writes into its results folder.
+const (
+	benchFileStep   = "mlp.txt"             // go test -bench 'Step' -benchmem output of package mlp
+	benchFileARGo   = "allreduce-go.txt"    // rank 0's BenchmarkAllreduce lines under mpirun -np 2
+	benchFileARC    = "allreduce-c.txt"     // scripts/allreduce_bench.c lines, same counts and np
+	benchFileTrain  = "train.txt"           // `trainer bench` lines
+	benchFileSystem = "system.txt"          // key=value lines describing the machine
+	benchFilePeak   = "peak-own-choice.txt" // `trainer bench peak` lines run with OPENBLAS_CORETYPE unset (optional)
+)
+
+// kv is one machine-readable line: its first word and its key=value pairs
+// (a value may be a Go-quoted string).
+type kv struct {
+	kind string
+	m    map[string]string
+}
+
+func (l kv) num(key string) float64 {
+	v, err := strconv.ParseFloat(l.m[key], 64)
+	if err != nil {
+		return 0
+	}
+	return v
+}
+
+// parseKV splits `word key=value key="quoted value" ...`.
+func parseKV(line string) (kv, error) {
+	line = strings.TrimSpace(line)
+	kind, rest, _ := strings.Cut(line, " ")
+	l := kv{kind: kind, m: map[string]string{}}
+	for rest = strings.TrimSpace(rest); rest != ""; rest = strings.TrimSpace(rest) {
+		k, v, ok := strings.Cut(rest, "=")
+		if !ok || k == "" || strings.ContainsAny(k, " \t") {
+			return l, fmt.Errorf("bad key=value pair at %q", rest)
+		}
+		rest = v
+		if strings.HasPrefix(v, `"`) {
+			q, err := strconv.QuotedPrefix(v)
+			if err != nil {
+				return l, fmt.Errorf("bad quoted value of %s: %w", k, err)
+			}
+			l.m[k], _ = strconv.Unquote(q)
+			rest = v[len(q):]
+			continue
+		}
+		v, rest, _ = strings.Cut(v, " ")
+		l.m[k] = v
+	}
+	return l, nil
+}
+
+// readKV returns the lines of file whose first word is kind.
+func readKV(file, kind string) ([]kv, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []kv
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<16), 1<<20)
+	for sc.Scan() {
+		if !strings.HasPrefix(sc.Text(), kind+" ") {
+			continue
+		}
+		l, err := parseKV(sc.Text())
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", file, err)
+		}
+		out = append(out, l)
+	}
+	return out, sc.Err()
+}
+
+// goBench is one result line of `go test -bench`: the name without the
+// -GOMAXPROCS suffix and each metric by unit.
+type goBench struct {
+	name    string
+	metrics map[string]float64
+	round   string // from a "round=N " prefix scripts/bench.sh adds; "" without
+}
+
+// readGoBench returns the benchmark lines of a go test output.
+func readGoBench(file string) ([]goBench, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []goBench
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line, round := sc.Text(), ""
+		if r, rest, ok := strings.Cut(line, " "); ok && strings.HasPrefix(r, "round=") {
+			line, round = rest, strings.TrimPrefix(r, "round=")
+		}
+		if b, ok := parseGoBench(line); ok {
+			b.round = round
+			out = append(out, b)
+		}
+	}
+	return out, sc.Err()
+}
+
+// pairedRatio is the median over rounds of median(a)/median(b) within the
+// round: a ratio of figures measured side by side, robust to a round that
+// other work on the machine disturbed. Values without a round form one
+// round "". It also returns the medians of all values of a and of b.
+func pairedRatio(a, b map[string][]float64) (ratio, medA, medB float64, ok bool) {
+	var ratios, all1, all2 []float64
+	for r, va := range a {
+		all1 = append(all1, va...)
+		if vb := b[r]; len(vb) > 0 && len(va) > 0 && benchMedian(vb) > 0 {
+			ratios = append(ratios, benchMedian(va)/benchMedian(vb))
+		}
+	}
+	for _, vb := range b {
+		all2 = append(all2, vb...)
+	}
+	return benchMedian(ratios), benchMedian(all1), benchMedian(all2), len(ratios) > 0
+}
+
+// parseGoBench parses "BenchmarkX/y-2  100  123 ns/op  4.5 GFLOP/s  0 B/op  0 allocs/op".
+func parseGoBench(line string) (goBench, bool) {
+	f := strings.Fields(line)
+	if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") || len(f)%2 != 0 {
+		return goBench{}, false
+	}
+	if _, err := strconv.Atoi(f[1]); err != nil {
+		return goBench{}, false
+	}
+	name := f[0]
+	if i := strings.LastIndexByte(name, '-'); i > 0 {
+		if _, err := strconv.Atoi(name[i+1:]); err == nil {
+			name = name[:i]
+		}
+	}
+	b := goBench{name: name, metrics: map[string]float64{}}
+	for i := 2; i+1 < len(f); i += 2 {
+		v, err := strconv.ParseFloat(f[i], 64)
+		if err != nil {
+			return goBench{}, false
+		}
+		b.metrics[f[i+1]] = v
+	}
+	return b, true
+}
+
+// target is one row of the table.
+type target struct {
+	what, goal, measured string
+	ratio                string
+	pass, known          bool // known: the figure was measured
+	info                 bool // a figure for context, not a target
+}
+
+// benchTable writes the table of every target from the files in dir.
+func benchTable(dir string, w io.Writer) error {
+	var rows []target
+
+	// 1. Allocations per training step.
+	steps, err := readGoBench(filepath.Join(dir, benchFileStep))
+	if err != nil {
+		return err
+	}
+	maxAllocs, n := 0.0, 0
+	for _, b := range steps {
+		if strings.HasPrefix(b.name, "BenchmarkStep") {
+			if a, ok := b.metrics["allocs/op"]; ok {
+				maxAllocs, n = max(maxAllocs, a), n+1
+			}
+		}
+	}
+	rows = append(rows, target{
+		what: "allocations per training step (BenchmarkStep, both configurations, float32 and float64)", goal: "0",
+		measured: fmt.Sprintf("%g allocs/op (largest of %d results)", maxAllocs, n), ratio: "-",
+		pass: maxAllocs == 0, known: n > 0,
+	})
+
+	// 2-3. Share of the GEMM peak at np 1; 5-6. strong scaling; 7. RSS.
+	train, err := readKV(filepath.Join(dir, benchFileTrain), "bench")
+	if err != nil {
+		return err
+	}
+	byRound := func(config string, np int, key string) map[string][]float64 {
+		v := map[string][]float64{}
+		for _, l := range train {
+			if l.m["config"] == config && l.m["dtype"] == "float32" && int(l.num("np")) == np {
+				v[l.m["round"]] = append(v[l.m["round"]], l.num(key))
+			}
+		}
+		return v
+	}
+	pick := func(config string, np int, key string) []float64 {
+		var v []float64
+		for _, l := range train {
+			if l.m["config"] == config && l.m["dtype"] == "float32" && int(l.num("np")) == np {
+				v = append(v, l.num(key))
+			}
+		}
+		return v
+	}
+	for _, c := range []struct {
+		config string
+		goal   float64
+	}{{"default", 0.35}, {"large", 0.75}} {
+		share, g, peak := pick(c.config, 1, "peak_share"), pick(c.config, 1, "step_gflops"), pick(c.config, 1, "sgemm_peak_gflops")
+		s := benchMedian(share)
+		rows = append(rows, target{
+			what: c.config + " np 1: training-step GFLOP/s / float32 GEMM peak (1024-sized sgemm, same run)", goal: fmt.Sprintf(">= %.0f%%", 100*c.goal),
+			measured: fmt.Sprintf("%.1f of %.1f GFLOP/s", benchMedian(g), benchMedian(peak)), ratio: fmt.Sprintf("%.1f%%", 100*s),
+			pass: s >= c.goal, known: len(share) > 0,
+		})
+	}
+
+	// 4. Go Allreduce against C MPI_Allreduce.
+	goAR, err := readGoBench(filepath.Join(dir, benchFileARGo))
+	if err != nil {
+		return err
+	}
+	cAR, err := readKV(filepath.Join(dir, benchFileARC), "allreduce")
+	if err != nil {
+		return err
+	}
+	for _, s := range []struct {
+		name  string
+		count int
+	}{{"8B", 2}, {"default", 24451}, {"large", 557059}} {
+		g, ny, c := map[string][]float64{}, map[string][]float64{}, map[string][]float64{}
+		for _, b := range goAR {
+			switch b.name {
+			case fmt.Sprintf("BenchmarkAllreduce/%s_%dfloats", s.name, s.count):
+				g[b.round] = append(g[b.round], b.metrics["us/call"])
+			case fmt.Sprintf("BenchmarkAllreduceNoYield/%s_%dfloats", s.name, s.count):
+				ny[b.round] = append(ny[b.round], b.metrics["us/call"])
+			}
+		}
+		for _, l := range cAR {
+			if int(l.num("count")) == s.count && l.m["type"] == "float" && l.num("np") == 2 {
+				c[l.m["round"]] = append(c[l.m["round"]], l.num("us_per_call"))
+			}
+		}
+		ratio, gm, cm, ok := pairedRatio(g, c)
+		over := ratio - 1
+		t := target{
+			what:     fmt.Sprintf("Go Allreduce32 vs C MPI_Allreduce, in place, %d floats (%s gradient), np 2", s.count, s.name),
+			goal:     "overhead <= 5%",
+			measured: fmt.Sprintf("%.2f vs %.2f us per call (medians; ratio: median over %d rounds)", gm, cm, len(g)), ratio: fmt.Sprintf("%+.1f%%", 100*over),
+			pass: over <= 0.05, known: ok,
+		}
+		if s.name == "8B" {
+			t.what = "for context: the same with 2 floats (the fixed cost of a call: cgo, checks)"
+			t.goal, t.info = "-", true
+			t.measured = fmt.Sprintf("%.2f vs %.2f us per call", gm, cm)
+		}
+		rows = append(rows, t)
+		if r, nm, _, ok := pairedRatio(ny, c); ok && s.name != "8B" {
+			rows = append(rows, target{
+				what: fmt.Sprintf("for context: the same, %s size, from a Go loop that never yields (the Go scheduler then interferes after 10 ms; see mlp/gemm.go)", s.name),
+				goal: "-", measured: fmt.Sprintf("%.2f vs %.2f us per call", nm, cm), ratio: fmt.Sprintf("%+.1f%%", 100*(r-1)), info: true, known: true,
+			})
+		}
+	}
+
+	for _, c := range []struct {
+		config string
+		goal   float64
+	}{{"default", 1.5}, {"large", 1.8}} {
+		sp, m1, m2, ok := pairedRatio(byRound(c.config, 1, "epoch_s"), byRound(c.config, 2, "epoch_s"))
+		ar := benchMedian(pick(c.config, 2, "allreduce_share"))
+		rows = append(rows, target{
+			what: "strong scaling " + c.config + ": s/epoch np 1 / np 2", goal: fmt.Sprintf(">= %.1fx", c.goal),
+			measured: fmt.Sprintf("%.4f s -> %.4f s (medians; Allreduce %.0f%% of the np 2 step; ratio: median over rounds)", m1, m2, 100*ar), ratio: fmt.Sprintf("%.2fx", sp),
+			pass: sp >= c.goal, known: ok,
+		})
+	}
+
+	rss := append(pick("default", 1, "rss_mib"), pick("default", 2, "rss_mib")...)
+	maxRSS := 0.0
+	for _, v := range rss {
+		maxRSS = max(maxRSS, v)
+	}
+	rows = append(rows, target{
+		what: "peak RSS per rank, default (largest rank, np 1 and 2)", goal: "< 64 MiB",
+		measured: fmt.Sprintf("%.1f MiB", maxRSS), ratio: fmt.Sprintf("%.0f%%", 100*maxRSS/64),
+		pass: maxRSS < 64, known: len(rss) > 0,
+	})
+
+	// For context: the peak of OpenBLAS's own kernel choice, when the table
+	// ran with OPENBLAS_CORETYPE set to something else.
+	if own, err := readKV(filepath.Join(dir, benchFilePeak), "peak"); err == nil && len(own) > 0 {
+		var pk []float64
+		for _, l := range own {
+			pk = append(pk, l.num("sgemm_gflops"))
+		}
+		p := benchMedian(pk)
+		for _, config := range []string{"default", "large"} {
+			g := benchMedian(pick(config, 1, "step_gflops"))
+			rows = append(rows, target{
+				what: fmt.Sprintf("for context: %s np 1 against the sgemm peak of OpenBLAS's own kernel choice (OPENBLAS_CORETYPE unset: %s)", config, own[0].m["blas"]),
+				goal: "-", measured: fmt.Sprintf("%.1f of %.1f GFLOP/s", g, p), ratio: fmt.Sprintf("%.1f%%", 100*g/p), info: true, known: true,
+			})
+		}
+	}
+
+	fmt.Fprintln(w, "| target | goal | measured | ratio | result |")
+	fmt.Fprintln(w, "|---|---|---|---|---|")
+	missing := 0
+	for _, r := range rows {
+		res := "MISS"
+		switch {
+		case !r.known && r.info:
+			res, r.measured, r.ratio = "not measured", "-", "-"
+		case !r.known:
+			res, r.measured, r.ratio, missing = "NOT MEASURED", "-", "-", missing+1
+		case r.info:
+			res = "info"
+		case r.pass:
+			res = "PASS"
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", r.what, r.goal, r.measured, r.ratio, res)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| configuration | dtype | np | s/epoch | samples/s | step GFLOP/s | of np x peak | Allreduce share of step | RSS MiB (largest rank) | runs |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|")
+	type key struct {
+		config, dtype string
+		np            int
+	}
+	var order []key
+	seen := map[key][]kv{}
+	for _, l := range train {
+		k := key{l.m["config"], l.m["dtype"], int(l.num("np"))}
+		if seen[k] == nil {
+			order = append(order, k)
+		}
+		seen[k] = append(seen[k], l)
+	}
+	for _, k := range order {
+		med := func(field string) float64 {
+			var v []float64
+			for _, l := range seen[k] {
+				v = append(v, l.num(field))
+			}
+			return benchMedian(v)
+		}
+		fmt.Fprintf(w, "| %s | %s | %d | %.4f | %.0f | %.1f | %.1f%% | %.1f%% | %.1f | %d |\n", k.config, k.dtype, k.np,
+			med("epoch_s"), med("samples_per_s"), med("step_gflops"), 100*med("peak_share"), 100*med("allreduce_share"),
+			med("rss_mib"), len(seen[k]))
+	}
+	if sys, err := os.ReadFile(filepath.Join(dir, benchFileSystem)); err == nil {
+		fmt.Fprintf(w, "\n%s", sys)
+	}
+	if missing > 0 {
+		return errors.New("bench table: some targets were not measured; see the table")
+	}
+	return nil
+}

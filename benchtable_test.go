@@ -1,0 +1,114 @@
+// Tests of the parsing behind `trainer bench table` and `trainer bench model`.
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestParseKV(t *testing.T) {
+	l, err := parseKV(`bench config=default np=2 step_gflops=61.80 blas="OpenBLAS 0.3.21 (Haswell kernels, 1 thread)" x=`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.kind != "bench" || l.m["config"] != "default" || l.num("np") != 2 || l.num("step_gflops") != 61.8 ||
+		l.m["blas"] != "OpenBLAS 0.3.21 (Haswell kernels, 1 thread)" || l.m["x"] != "" {
+		t.Errorf("parseKV: %+v", l)
+	}
+	for _, bad := range []string{`bench novalue`, `bench a="unterminated`} {
+		if _, err := parseKV(bad); err == nil {
+			t.Errorf("parseKV(%q): want an error", bad)
+		}
+	}
+}
+
+func TestParseGoBench(t *testing.T) {
+	b, ok := parseGoBench("BenchmarkStep/default-2   4219   284405 ns/op   58.41 GFLOP/s   450062 samples/s   0 B/op   0 allocs/op")
+	if !ok || b.name != "BenchmarkStep/default" || b.metrics["GFLOP/s"] != 58.41 || b.metrics["allocs/op"] != 0 || b.metrics["ns/op"] != 284405 {
+		t.Errorf("parseGoBench: %+v %v", b, ok)
+	}
+	for _, line := range []string{"PASS", "goos: linux", "BenchmarkX/y-2 \t", "ok  	mpitrain/mlp	1.2s"} {
+		if _, ok := parseGoBench(line); ok {
+			t.Errorf("parseGoBench(%q) accepted", line)
+		}
+	}
+}
+
+func TestBenchMedian(t *testing.T) {
+	for _, tc := range []struct {
+		v    []float64
+		want float64
+	}{{nil, 0}, {[]float64{3}, 3}, {[]float64{3, 1, 2}, 2}, {[]float64{4, 1, 3, 2}, 2.5}} {
+		if got := benchMedian(tc.v); got != tc.want {
+			t.Errorf("benchMedian(%v) = %g, want %g", tc.v, got, tc.want)
+		}
+	}
+}
+
+func TestPairedRatio(t *testing.T) {
+	// Round 2 was disturbed for b only: the median of per-round ratios
+	// ignores it, the ratio of overall medians would not.
+	a := map[string][]float64{"1": {10, 10}, "2": {10}, "3": {11}}
+	b := map[string][]float64{"1": {10}, "2": {30}, "3": {11}}
+	r, ma, mb, ok := pairedRatio(a, b)
+	if !ok || r != 1 || ma != 10 || mb != 11 {
+		t.Errorf("pairedRatio = %g, %g, %g, %v; want 1, 10, 11, true", r, ma, mb, ok)
+	}
+	if _, _, _, ok := pairedRatio(a, map[string][]float64{"9": {1}}); ok {
+		t.Error("no common round: want ok = false")
+	}
+	l, ok := parseGoBench("BenchmarkX/y 10 100 ns/op")
+	if !ok || l.name != "BenchmarkX/y" {
+		t.Errorf("parseGoBench without a -N suffix: %+v %v", l, ok)
+	}
+}
+
+func TestBenchTable(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, s string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(benchFileStep, "BenchmarkStep/default-2 10 100 ns/op 0 B/op 0 allocs/op\nBenchmarkStep64/large-2 10 100 ns/op 0 B/op 0 allocs/op\n")
+	write(benchFileARGo, "BenchmarkAllreduce/default_24451floats 2000 15000 ns/op 15.10 us/call\nBenchmarkAllreduce/large_557059floats-2 2000 195000 ns/op 195 us/call\n")
+	write(benchFileARC, "allreduce count=24451 type=float np=2 iters=2000 us_per_call=15.00\nallreduce count=557059 type=float np=2 iters=2000 us_per_call=150\n")
+	var train strings.Builder
+	for _, l := range []string{
+		"config=default dtype=float32 np=1 epoch_s=0.008 step_gflops=60 sgemm_peak_gflops=120 peak_share=0.5 rss_mib=30",
+		"config=default dtype=float32 np=2 epoch_s=0.004 step_gflops=100 sgemm_peak_gflops=120 peak_share=0.4 rss_mib=31 allreduce_share=0.1",
+		"config=large dtype=float32 np=1 epoch_s=0.1 step_gflops=60 sgemm_peak_gflops=120 peak_share=0.5 rss_mib=50",
+		"config=large dtype=float32 np=2 epoch_s=0.1 step_gflops=60 sgemm_peak_gflops=120 peak_share=0.25 rss_mib=50",
+	} {
+		train.WriteString("bench " + l + "\n")
+	}
+	write(benchFileTrain, train.String())
+	write(benchFilePeak, `peak n=1024 sgemm_gflops=240 dgemm_gflops=100 blas="OpenBLAS 0.3.21 (Cooperlake kernels, 1 thread)"`+"\n")
+	var out strings.Builder
+	if err := benchTable(dir, &out); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	for _, want := range []string{
+		"| 0 | 0 allocs/op (largest of 2 results) | - | PASS |",
+		"| >= 35% | 60.0 of 120.0 GFLOP/s | 50.0% | PASS |",
+		"| >= 75% | 60.0 of 120.0 GFLOP/s | 50.0% | MISS |",
+		"| overhead <= 5% | 15.10 vs 15.00 us per call (medians; ratio: median over 1 rounds) | +0.7% | PASS |",
+		"+30.0% | MISS |",
+		"| >= 1.5x | 0.0080 s -> 0.0040 s (medians; Allreduce 10% of the np 2 step; ratio: median over rounds) | 2.00x | PASS |",
+		"| >= 1.8x | 0.1000 s -> 0.1000 s (medians; Allreduce 0% of the np 2 step; ratio: median over rounds) | 1.00x | MISS |",
+		"| < 64 MiB | 31.0 MiB | 48% | PASS |",
+		"(OPENBLAS_CORETYPE unset: OpenBLAS 0.3.21 (Cooperlake kernels, 1 thread)) | - | 60.0 of 240.0 GFLOP/s | 25.0% | info |",
+		"the fixed cost of a call: cgo, checks) | - | - | - | not measured |",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("table lacks %q:\n%s", want, got)
+		}
+	}
+	os.Remove(filepath.Join(dir, benchFileARC))
+	if err := benchTable(dir, &out); err == nil {
+		t.Error("a missing results file: want an error")
+	}
+}

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# bench.sh: every performance target of the trainer, measured side by side in
+# one run, printed as ONE table with the measured figure and PASS or MISS.
+#
+# Usage: scripts/bench.sh            (or: make bench)
+#
+# Settings (environment, default in brackets):
+#   REPEATS   rounds of the mpirun measurements; medians are kept      [5]
+#   COUNT     -count of the Go benchmarks (benchstat needs >= 6)        [6]
+#   RESULTS   folder that keeps the raw results and table.md
+#             [results/bench-<UTC time>]
+#
+# What runs (every round alternates the variants, so a disturbance from
+# other work on the machine hits them alike):
+#   1. go test -bench 'Step' -benchmem in mlp/ (the training step at both
+#      configurations, float32 and float64: GFLOP/s and allocations), COUNT
+#      times, summarized by benchstat;
+#   2. per round, under mpirun -np 2: the Go binding's BenchmarkAllreduce
+#      and BenchmarkAllreduceNoYield (collective/) and
+#      scripts/allreduce_bench.c, built with mpicc, at the gradient sizes of
+#      both configurations (24,451 and 557,059 floats);
+#   3. per round: `trainer bench` for both configurations (float32) at np 1
+#      and np 2: s/epoch, GFLOP/s, share of the float32 GEMM peak (a
+#      1024-sized sgemm, measured in the same run), Allreduce share, RSS;
+#   4. per round: the GEMM peak alone with OPENBLAS_CORETYPE unset, to show
+#      OpenBLAS's own kernel choice beside the one the table ran with;
+#   5. `trainer bench table`: the table of targets, and one of the runs.
+# Every result line carries its round; a ratio of two figures (Go / C,
+# np 1 / np 2) is the median over rounds of the ratio within the round.
+# OpenBLAS: scripts/blasenv.sh decides OPENBLAS_CORETYPE (it keeps a value
+# already set) and every OPENBLAS_* variable goes to the ranks with -x.
+# Takes about 1.5 minutes on 2 cores. Exits non-zero only if something
+# failed to run, not on a MISS.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+
+REPEATS=${REPEATS:-5}
+COUNT=${COUNT:-6}
+RESULTS=${RESULTS:-results/bench-$(date -u +%Y%m%d-%H%M%S)}
+BENCHSTAT=golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+
+[[ $REPEATS =~ ^[1-9][0-9]*$ ]] || { echo "bench: REPEATS must be a positive integer" >&2; exit 2; }
+[[ $COUNT =~ ^[1-9][0-9]*$ ]] || { echo "bench: COUNT must be a positive integer" >&2; exit 2; }
+for tool in go mpirun mpicc; do
+	command -v "$tool" >/dev/null || { echo "bench: $tool not found (scripts/deps.sh installs OpenMPI)" >&2; exit 1; }
+done
+
+mkdir -p "$RESULTS"
+out=$(cd "$RESULTS" && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf -- "$tmp"' EXIT
+log() { printf 'bench: %s\n' "$*" >&2; }
+
+eval "$(bash scripts/blasenv.sh)"
+read -r -a xflags <<<"$(bash scripts/blasenv.sh --mpirun-flags)"
+mpiflags=()
+if ((EUID == 0)); then
+	mpiflags+=(--allow-run-as-root)
+fi
+
+log "building trainer, test binaries and allreduce_bench into $tmp"
+CGO_ENABLED=1 go build -trimpath -o "$tmp/trainer" .
+go test -c -o "$tmp/mlp.test" ./mlp/
+go test -c -o "$tmp/collective.test" ./collective/
+mpicc -O2 -o "$tmp/allreduce_bench" scripts/allreduce_bench.c
+
+{
+	echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); $(uname -sr)"
+	echo "go: $(go version | cut -d' ' -f3-); MPI: $(mpirun --version 2>/dev/null | head -n1); BLAS: $("$tmp/trainer" bench --epochs 1 --warmup 0 --peak_n 0 2>/dev/null | sed -n 's/.*blas="\(.*\)"$/\1/p')"
+	echo "OpenBLAS environment: $(env | grep '^OPENBLAS_' | sort | tr '\n' ' ')"
+	echo "rounds: $REPEATS (mpirun measurements, medians), Go benchmark count: $COUNT"
+} >"$out/system.txt"
+
+log "Go benchmarks of the training step (count $COUNT)"
+(cd mlp && "$tmp/mlp.test" -test.run=NONE -test.bench='^BenchmarkStep' -test.benchmem \
+	-test.count="$COUNT" -test.benchtime=0.5s) >"$out/mlp.txt"
+go run "$BENCHSTAT" "$out/mlp.txt" >"$out/benchstat.txt" 2>&1 || log "benchstat failed; see $out/benchstat.txt"
+
+: >"$out/allreduce-go.txt"
+: >"$out/allreduce-c.txt"
+: >"$out/train.txt"
+: >"$out/peak-own-choice.txt"
+for r in $(seq "$REPEATS"); do
+	log "round $r/$REPEATS: Allreduce, Go and C, np 2"
+	# name:count:iterations; about 30-50 ms per timed repetition
+	for s in 8B:2:20000 default:24451:2000 large:557059:200; do
+		IFS=: read -r name count iters <<<"$s"
+		rm -rf "$tmp/ar"
+		(cd collective && mpirun "${mpiflags[@]}" -np 2 --output-filename "$tmp/ar" "$tmp/collective.test" \
+			-test.run=NONE -test.bench="^BenchmarkAllreduce(NoYield)?\$/^${name}_" -test.benchtime="${iters}x" -test.count=3) >/dev/null
+		sed -n "s/^Benchmark/round=$r &/p" "$tmp"/ar/1/rank.0/stdout >>"$out/allreduce-go.txt"
+		mpirun "${mpiflags[@]}" -np 2 "$tmp/allreduce_bench" "$count" "$iters" 3 float |
+			sed "s/\$/ round=$r/" >>"$out/allreduce-c.txt"
+	done
+	env -u OPENBLAS_CORETYPE "$tmp/trainer" bench peak >>"$out/peak-own-choice.txt"
+	for np in 1 2; do
+		for config in default large; do
+			epochs=40
+			[[ $config == large ]] && epochs=8
+			log "round $r/$REPEATS: trainer bench --config $config, np $np"
+			mpirun "${mpiflags[@]}" "${xflags[@]}" -np "$np" "$tmp/trainer" bench --config "$config" \
+				--epochs "$epochs" --warmup 2 | sed "s/\$/ round=$r/" >>"$out/train.txt"
+		done
+	done
+done
+
+"$tmp/trainer" bench table "$out" | tee "$out/table.md"
+echo
+echo "benchstat of the training step (mlp.BenchmarkStep, float32 and float64):"
+cat "$out/benchstat.txt"
+echo
+echo "raw results: $out"
