@@ -34,6 +34,7 @@ type summaryRow struct {
 	Compute, Allreduce, Wait        float64 // seconds per step, median repeat (mean over ranks)
 	Speedup, Efficiency             float64
 	MPI                             string
+	StepsPerEpoch                   int
 }
 
 // readSweep loads every RESULTS_DIR/runs/*/ that has config.json and timing.json.
@@ -95,7 +96,7 @@ func summarizeSweep(runs []sweepRun) []summaryRow {
 			EpochMedian: t.EpochSecMedian, EpochMin: g[0].timing.EpochSecMedian, EpochMax: g[len(g)-1].timing.EpochSecMedian,
 			SamplesPerSec: t.SamplesPerSec, StepSec: t.StepSecMedian,
 			Compute: t.Compute.Mean / steps, Allreduce: (t.Allreduce.Mean - t.Wait) / steps, Wait: t.Wait / steps,
-			MPI: m.meta.MPI,
+			MPI: m.meta.MPI, StepsPerEpoch: t.StepsPerEpoch,
 		})
 	}
 	sort.Slice(rows, func(i, j int) bool {
@@ -166,7 +167,11 @@ func plotScaling(dir string, stdout io.Writer) error {
 			return err
 		}
 	}
-	if err := writeFileAtomic(filepath.Join(dir, "report.md"), sweepReport(rows, runs)); err != nil {
+	report := sweepReport(rows, runs)
+	if cm, err := os.ReadFile(filepath.Join(dir, "costmodel", "costmodel.txt")); err == nil {
+		report = append(report, projectionSection(cm)...)
+	}
+	if err := writeFileAtomic(filepath.Join(dir, "report.md"), report); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s/{summary.csv,scaling.png,breakdown.png,report.md} from %d runs\n", dir, len(runs))
@@ -213,11 +218,26 @@ func sweepReport(rows []summaryRow, runs []sweepRun) []byte {
 		}
 		fmt.Fprintf(&b, "- %s, batch %d, np %d: speedup %.2f (efficiency %.0f%%); of the time per step, compute %.0f%%, allreduce %.0f%%, waiting %.0f%%.",
 			r.Mode, r.Batch, r.NP, r.Speedup, 100*r.Efficiency, 100*r.Compute/total, 100*r.Allreduce/total, 100*r.Wait/total)
+		if r.StepsPerEpoch == 1 {
+			b.WriteString(" The global batch covers every training window: one step per epoch, so the ranks' shards are smaller than the nominal batch and the epoch has fewer optimizer steps than at np 1; compare with care.")
+		}
 		if r.NP > runtime.NumCPU() {
 			fmt.Fprintf(&b, " More ranks than the %d cores: ranks share cores, so this point measures oversubscription, not the network.", runtime.NumCPU())
 		}
 		b.WriteString("\n")
 	}
 	b.WriteString("\nCompute is forward, backward and the optimizer step; allreduce is the fastest rank's time in MPI_Allreduce (the communication itself); waiting is the mean extra time ranks spend in MPI_Allreduce beyond that, i.e. for slower ranks.\n")
+	return []byte(b.String())
+}
+
+// projectionSection is report.md's part on the cost model, when the sweep
+// folder holds the output of scripts/costmodel.sh in costmodel/.
+func projectionSection(costmodel []byte) []byte {
+	var b strings.Builder
+	b.WriteString("\n## Projection to a cluster\n\n")
+	b.WriteString("`scripts/costmodel.sh` fitted a latency-bandwidth model of MPI_Allreduce over shared memory and over TCP between network namespaces, measured one rank's step time for every shard size, and projects strong scaling to 64 ranks on 10, 25 and 100 Gb/s networks; the markers are the measured points.\n\n")
+	b.WriteString("![projected efficiency](costmodel/projected-scaling.png)\n\n```\n")
+	b.Write(costmodel)
+	b.WriteString("```\n")
 	return []byte(b.String())
 }

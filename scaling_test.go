@@ -91,7 +91,7 @@ func TestSweepScript(t *testing.T) {
 	dir := t.TempDir()
 	cmd := exec.Command("bash", "scripts/sweep.sh")
 	cmd.Env = append(os.Environ(), "TRAINER="+trainerBin, "NPS=1 2", "BATCHES=64", "MODES=strong weak",
-		"REPEATS=1", "EPOCHS=1", "RESULTS="+dir, "SWEEP_ID=s")
+		"REPEATS=1", "EPOCHS=1", "RESULTS="+dir, "SWEEP_ID=s", "COSTMODEL=0")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("sweep.sh: %v\n%s", err, out)

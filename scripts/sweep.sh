@@ -19,11 +19,15 @@
 #   RESULTS   parent folder                               [results]
 #   SWEEP_ID  sweep folder name                           [sweep-<UTC time>]
 #   MPIRUN    mpirun command                              [mpirun]
+#   COSTMODEL 1: also fit the Allreduce cost model and project
+#             to 64 ranks (scripts/costmodel.sh; needs root
+#             for its network namespaces; about a minute)    [1 as root, else 0]
 # Ranks beyond the machine's cores are oversubscribed (--oversubscribe);
 # --allow-run-as-root is added only when run as root.
 #
 # Output: RESULTS/SWEEP_ID/runs/<mode>-b<batch>-np<np>-r<repeat>/ (one run
-# folder each) and RESULTS/SWEEP_ID/{summary.csv,scaling.png,breakdown.png,report.md}.
+# folder each), RESULTS/SWEEP_ID/{summary.csv,scaling.png,breakdown.png,report.md}
+# and, with COSTMODEL=1, RESULTS/SWEEP_ID/costmodel/{costmodel.txt,projected-scaling.png}.
 set -euo pipefail
 
 TRAINER=${TRAINER:-./trainer}
@@ -37,6 +41,7 @@ LAYERS=${LAYERS:-128,128}
 RESULTS=${RESULTS:-results}
 SWEEP_ID=${SWEEP_ID:-sweep-$(date -u +%Y%m%d-%H%M%S)}
 MPIRUN=${MPIRUN:-mpirun}
+if [[ $EUID == 0 ]]; then COSTMODEL=${COSTMODEL:-1}; else COSTMODEL=${COSTMODEL:-0}; fi
 
 die() { echo "sweep: $*" >&2; exit 1; }
 [[ -x $TRAINER ]] || die "TRAINER=$TRAINER is not an executable (run make build)"
@@ -93,5 +98,10 @@ for mode in $MODES; do
 	done
 done
 echo "sweep: runs took $((SECONDS - start)) s"
+if [[ $COSTMODEL == 1 ]]; then
+	echo "sweep: cost model (scripts/costmodel.sh) into $dir/costmodel"
+	OUT="$dir/costmodel" bash "$(dirname "${BASH_SOURCE[0]}")/costmodel.sh" >"$dir/costmodel.log" 2>&1 ||
+		die "scripts/costmodel.sh failed; see $dir/costmodel.log"
+fi
 "$TRAINER" plot scaling "$dir"
 echo "sweep: open $dir/report.md"
