@@ -3,7 +3,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -69,14 +68,7 @@ type benchOptions struct {
 
 func parseBenchFlags(args []string, out io.Writer) (benchOptions, error) {
 	o := benchOptions{config: "default", dtype: "float32", epochs: 20, warmup: 2, peakN: 1024, peakReps: 7}
-	fs := flag.NewFlagSet("trainer bench", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {
-		fmt.Fprint(out, benchUsage)
-		fs.SetOutput(out)
-		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
-	}
+	fs := newFlagSet("trainer bench", benchUsage, out)
 	fs.StringVar(&o.config, "config", o.config, "named configuration: default | large")
 	fs.StringVar(&o.dtype, "dtype", o.dtype, "element type: float32 | float64")
 	fs.IntVar(&o.epochs, "epochs", o.epochs, "epochs measured")

@@ -95,16 +95,24 @@ the persistence and linear baselines, and writes outputs/<run-id>/.
 Flags (-flag and --flag are the same):
 `
 
-// newTrainFlags binds every Config field to a flag.
-func newTrainFlags(c *Config, out io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("trainer", flag.ContinueOnError)
+// newFlagSet is the flag set of every subcommand: errors are returned, not
+// printed (parseFlags makes them one line), and -h prints usage, then the
+// flags, to out.
+func newFlagSet(name, usage string, out io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
-		fmt.Fprint(out, trainUsage)
+		fmt.Fprint(out, usage)
 		fs.SetOutput(out)
 		fs.PrintDefaults()
 		fs.SetOutput(io.Discard)
 	}
+	return fs
+}
+
+// newTrainFlags binds every Config field to a flag.
+func newTrainFlags(c *Config, out io.Writer) *flag.FlagSet {
+	fs := newFlagSet("trainer", trainUsage, out)
 	fs.StringVar(&c.NPZPath, "npz_path", c.NPZPath, "train from an NPZ written by `trainer data prepare` instead of a CSV")
 	fs.StringVar(&c.CSV, "csv", c.CSV, "CSV of daily prices (Yahoo, Stooq or date,close layouts); default: embedded S&P 500 2000-2020")
 	fs.StringVar(&c.Column, "column", c.Column, "price column to model: close or adjclose")

@@ -28,7 +28,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -201,22 +200,15 @@ func measureCompute(c benchConfig, m int, train mlp.Split[float32], dur time.Dur
 
 // costModelMain is `trainer bench model`.
 func costModelMain(args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("trainer bench model", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := newFlagSet("trainer bench model", "Usage: ./trainer bench model --shm FILE --tcp FILE [--measured FILE] [--out DIR]\n\n"+
+		"Fits the ring-Allreduce cost model (see costmodel.go), measures one rank's step time\n"+
+		"per shard size, and projects efficiency to 10, 25 and 100 Gb/s networks.\n\nFlags:\n", stdout)
 	shm := fs.String("shm", "", "scripts/allreduce_bench.c output at np 2 over shared memory, several sizes (required)")
 	tcp := fs.String("tcp", "", "the same over TCP between two hosts or network namespaces (required)")
 	measured := fs.String("measured", "", "`trainer bench` lines at np 1, 2, 4... to check the model against (optional)")
 	out := fs.String("out", ".", "folder for projected-scaling.png and costmodel.txt")
 	maxNP := fs.Int("max_np", 64, "largest rank count projected (powers of two from 1)")
 	dur := fs.Duration("compute_time", 300*time.Millisecond, "measuring time per shard size")
-	fs.Usage = func() {
-		fmt.Fprintln(stdout, "Usage: ./trainer bench model --shm FILE --tcp FILE [--measured FILE] [--out DIR]")
-		fmt.Fprintln(stdout, "\nFits the ring-Allreduce cost model (see costmodel.go), measures one rank's step time")
-		fmt.Fprintln(stdout, "per shard size, and projects efficiency to 10, 25 and 100 Gb/s networks.\n\nFlags:")
-		fs.SetOutput(stdout)
-		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
-	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -46,20 +45,8 @@ func dataMain(args []string, stdout, stderr io.Writer) error {
 	return usagef("data: unknown subcommand %q: want fetch, prepare or inspect", args[0])
 }
 
-func subFlags(name, usage string, out io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("trainer data "+name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {
-		fmt.Fprint(out, usage, "\nFlags:\n")
-		fs.SetOutput(out)
-		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
-	}
-	return fs
-}
-
 func dataFetch(args []string, stdout, stderr io.Writer) error {
-	fs := subFlags("fetch", "Usage: trainer data fetch --symbol ^GSPC --from 2000-01-01 [--to DATE] [--source yahoo|stooq] --out FILE.csv\n", stdout)
+	fs := newFlagSet("trainer data fetch", "Usage: trainer data fetch --symbol ^GSPC --from 2000-01-01 [--to DATE] [--source yahoo|stooq] --out FILE.csv\n\nFlags:\n", stdout)
 	symbol := fs.String("symbol", "^GSPC", "ticker symbol (Yahoo: ^GSPC; Stooq: ^spx)")
 	from := fs.String("from", "2000-01-01", "first date, YYYY-MM-DD")
 	to := fs.String("to", "", "last date, YYYY-MM-DD (default: today)")
@@ -118,7 +105,7 @@ func dataFetch(args []string, stdout, stderr io.Writer) error {
 }
 
 func dataPrepare(args []string, stdout io.Writer) error {
-	fs := subFlags("prepare", "Usage: trainer data prepare [--csv FILE] --out FILE.npz\n", stdout)
+	fs := newFlagSet("trainer data prepare", "Usage: trainer data prepare [--csv FILE] --out FILE.npz\n\nFlags:\n", stdout)
 	d := defaultConfig()
 	csv := fs.String("csv", "", "CSV of daily prices; default: the embedded S&P 500 data")
 	column := fs.String("column", d.Column, "close | adjclose")
@@ -165,7 +152,7 @@ func dataPrepare(args []string, stdout io.Writer) error {
 }
 
 func dataInspect(args []string, stdout io.Writer) error {
-	fs := subFlags("inspect", "Usage: trainer data inspect FILE.npz|FILE.csv\n", stdout)
+	fs := newFlagSet("trainer data inspect", "Usage: trainer data inspect FILE.npz|FILE.csv\n\nFlags:\n", stdout)
 	column := fs.String("column", "close", "price column of a CSV")
 	if err := parseFlags(fs, args); err != nil {
 		return err

@@ -4,7 +4,6 @@ package main
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -76,16 +75,9 @@ func readModel(path string) (modelFile, error) {
 
 // predictMain is `trainer predict --model FILE [--csv FILE]`.
 func predictMain(args []string, stdout, _ io.Writer) error {
-	fs := flag.NewFlagSet("trainer predict", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := newFlagSet("trainer predict", "Usage: trainer predict --model RUN/model.json [--csv FILE]\n\nPrints the forecast in index points for the days after the series' last window.\n\nFlags:\n", stdout)
 	model := fs.String("model", "", "model.json of a finished run (required)")
 	csv := fs.String("csv", "", "CSV of daily prices whose last window is used; default: the embedded S&P 500 data")
-	fs.Usage = func() {
-		fmt.Fprintln(stdout, "Usage: trainer predict --model RUN/model.json [--csv FILE]\n\nPrints the forecast in index points for the days after the series' last window.\n\nFlags:")
-		fs.SetOutput(stdout)
-		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
-	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
