@@ -84,6 +84,7 @@ const trainUsage = `Usage: mpirun -np N ./trainer [flags]      (or ./trainer [fl
        ./trainer data fetch|prepare|inspect ...
        ./trainer predict --model RUN/model.json [--csv FILE]
        ./trainer plot history RUN_DIR | plot scaling RESULTS_DIR
+       mpirun -np N ./trainer bench [--config default|large]   (make bench: the whole table)
        ./trainer version
 
 Trains an MLP regressor (60 past closes -> next close by default) on the
@@ -113,7 +114,7 @@ func newFlagSet(name, usage string, out io.Writer) *flag.FlagSet {
 // newTrainFlags binds every Config field to a flag.
 func newTrainFlags(c *Config, out io.Writer) *flag.FlagSet {
 	fs := newFlagSet("trainer", trainUsage, out)
-	fs.StringVar(&c.NPZPath, "npz_path", c.NPZPath, "train from an NPZ written by `trainer data prepare` instead of a CSV")
+	fs.StringVar(&c.NPZPath, "npz_path", c.NPZPath, "train from an NPZ written by 'trainer data prepare' instead of a CSV")
 	fs.StringVar(&c.CSV, "csv", c.CSV, "CSV of daily prices (Yahoo, Stooq or date,close layouts); default: embedded S&P 500 2000-2020")
 	fs.StringVar(&c.Column, "column", c.Column, "price column to model: close or adjclose")
 	fs.IntVar(&c.Window, "window", c.Window, "past closes per input window")
@@ -161,8 +162,7 @@ func parseTrainFlags(args []string, out io.Writer) (Config, error) {
 // parseFlags parses with one-line errors; -h prints usage and returns errHelp.
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	err := fs.Parse(args)
-	if errors.Is(err, flag.ErrHelp) {
-		fs.Usage()
+	if errors.Is(err, flag.ErrHelp) { // Parse has printed the usage
 		return errHelp
 	}
 	if err != nil {

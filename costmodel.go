@@ -205,7 +205,7 @@ func costModelMain(args []string, stdout io.Writer) error {
 		"per shard size, and projects efficiency to 10, 25 and 100 Gb/s networks.\n\nFlags:\n", stdout)
 	shm := fs.String("shm", "", "scripts/allreduce_bench.c output at np 2 over shared memory, several sizes (required)")
 	tcp := fs.String("tcp", "", "the same over TCP between two hosts or network namespaces (required)")
-	measured := fs.String("measured", "", "`trainer bench` lines at np 1, 2, 4... to check the model against (optional)")
+	measured := fs.String("measured", "", "lines of 'trainer bench' at np 1, 2, 4... to check the model against (optional)")
 	out := fs.String("out", ".", "folder for projected-scaling.png and costmodel.txt")
 	maxNP := fs.Int("max_np", 64, "largest rank count projected (powers of two from 1)")
 	dur := fs.Duration("compute_time", 300*time.Millisecond, "measuring time per shard size")

@@ -127,6 +127,14 @@ func TestHelp(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("trainer -h: exit %d, stderr %s", r.code, r.stderr)
 	}
+	if n := strings.Count(r.stdout, "Usage:"); n != 1 {
+		t.Errorf("trainer -h printed its usage %d times", n)
+	}
+	for _, sub := range [][]string{{"predict", "-h"}, {"data", "prepare", "-h"}, {"bench", "-h"}} {
+		if o := runTrainer(t, 0, 30*time.Second, sub...); o.code != 0 || strings.Count(o.stdout, "Usage:") != 1 {
+			t.Errorf("trainer %v: exit %d, usage printed %d times", sub, o.code, strings.Count(o.stdout, "Usage:"))
+		}
+	}
 	for _, flag := range []string{"-npz_path", "-epochs", "-batch_size", "-lr", "-hidden_dim", "-layers", "-dtype",
 		"-optimizer", "-seed", "-window", "-scale", "-out", "-patience", "mpirun -np N ./trainer"} {
 		if !strings.Contains(r.stdout, flag) {
