@@ -151,10 +151,15 @@ func (a artifacts) write(run *runDir, cfg Config, ds *data.Dataset, test predict
 	if cfg.NoPlots {
 		return nil
 	}
-	if err := plotting.Loss(run.file("loss.png"), lossHistory(a.history, a.best)); err != nil {
-		return err
+	for _, ext := range []string{".png", ".svg"} {
+		if err := plotting.Loss(run.file("loss"+ext), lossHistory(a.history, a.best)); err != nil {
+			return err
+		}
+		if err := plotting.Predictions(run.file("predictions"+ext), fc); err != nil {
+			return err
+		}
 	}
-	return plotting.Predictions(run.file("predictions.png"), fc)
+	return nil
 }
 
 // historyCSV renders history.csv.

@@ -257,7 +257,7 @@ func TestRunArtifacts(t *testing.T) {
 	out := t.TempDir()
 	dir, r := mustTrain(t, 2, out, "run", "--epochs", "2")
 	for _, f := range []string{"config.json", "history.csv", "metrics.json", "timing.json", "model.json",
-		"predictions.csv", "loss.png", "predictions.png"} {
+		"predictions.csv", "loss.png", "predictions.png", "loss.svg", "predictions.svg"} {
 		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
 			t.Errorf("%s missing or empty", f)
 		}
@@ -306,9 +306,12 @@ func TestRunArtifacts(t *testing.T) {
 	}
 	// plot history redraws the charts from the saved artifacts.
 	os.Remove(filepath.Join(dir, "loss.png"))
+	os.Remove(filepath.Join(dir, "predictions.svg"))
 	p = runTrainer(t, 0, 30*time.Second, "plot", "history", dir)
-	if _, err := os.Stat(filepath.Join(dir, "loss.svg")); p.code != 0 || err != nil {
-		t.Errorf("plot history: exit %d %s", p.code, p.stderr)
+	_, err1 := os.Stat(filepath.Join(dir, "loss.png"))
+	_, err2 := os.Stat(filepath.Join(dir, "predictions.svg"))
+	if p.code != 0 || err1 != nil || err2 != nil {
+		t.Errorf("plot history: exit %d %s (%v, %v)", p.code, p.stderr, err1, err2)
 	}
 }
 
