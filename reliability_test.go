@@ -113,13 +113,11 @@ func TestKilledRankEndsJobAndResumes(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
 	rng := rand.New(rand.NewPCG(seed, 1))
 	time.Sleep(time.Duration(rng.IntN(40)) * time.Millisecond)
-	kids, err := exec.Command("pgrep", "-P", strconv.Itoa(cmd.Process.Pid)).Output()
-	pids := strings.Fields(string(kids))
-	if err != nil || len(pids) != 4 {
-		t.Fatalf("ranks of mpirun %d: %q (%v)", cmd.Process.Pid, kids, err)
+	pids := childPIDs(cmd.Process.Pid)
+	if len(pids) != 4 {
+		t.Fatalf("ranks of mpirun %d: %v, want 4", cmd.Process.Pid, pids)
 	}
-	victim := pids[rng.IntN(len(pids))]
-	pid, _ := strconv.Atoi(victim)
+	pid := pids[rng.IntN(len(pids))]
 	killed := time.Now()
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -249,4 +247,25 @@ func TestResumeAutoStartsFresh(t *testing.T) {
 	}
 	r = runTrainer(t, 2, time.Minute, "--out", out, "--resume=auto")
 	checkRefused(t, r, exitUsage, "--resume=auto: needs --run_id")
+}
+
+// childPIDs lists the processes whose parent is ppid, from /proc (mpirun
+// starts local ranks as its own children).
+func childPIDs(ppid int) []int {
+	var kids []int
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, f := range stats {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: comm may hold spaces, so split after ')'.
+		rest := string(b[strings.LastIndexByte(string(b), ')')+1:])
+		fields := strings.Fields(rest)
+		if len(fields) > 1 && fields[1] == strconv.Itoa(ppid) {
+			pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(f)))
+			kids = append(kids, pid)
+		}
+	}
+	return kids
 }
