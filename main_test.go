@@ -89,10 +89,10 @@ func mustTrain(t *testing.T, np int, out, id string, args ...string) (string, re
 	return filepath.Join(out, id), r
 }
 
-// readLosses returns history.csv's train and val loss columns.
-func readLosses(t *testing.T, dir string) (train, val []float64) {
+// readRows returns every row of a CSV file, header included.
+func readRows(t *testing.T, path string) [][]string {
 	t.Helper()
-	f, err := os.Open(filepath.Join(dir, "history.csv"))
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,6 +101,13 @@ func readLosses(t *testing.T, dir string) (train, val []float64) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return rows
+}
+
+// readLosses returns history.csv's train and val loss columns.
+func readLosses(t *testing.T, dir string) (train, val []float64) {
+	t.Helper()
+	rows := readRows(t, filepath.Join(dir, "history.csv"))
 	for _, r := range rows[1:] {
 		a, _ := strconv.ParseFloat(r[1], 64)
 		b, _ := strconv.ParseFloat(r[2], 64)

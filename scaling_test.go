@@ -3,7 +3,6 @@
 package main
 
 import (
-	"encoding/csv"
 	"fmt"
 	"math"
 	"os"
@@ -102,15 +101,7 @@ func TestSweepScript(t *testing.T) {
 			t.Errorf("%s: %v", f, err)
 		}
 	}
-	f, err := os.Open(filepath.Join(res, "summary.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := readRows(t, filepath.Join(res, "summary.csv"))
 	if len(rows) != 5 {
 		t.Fatalf("summary.csv has %d lines, want header + 4", len(rows))
 	}
