@@ -1,0 +1,79 @@
+// scripts_test.go: every script a README runs by path can be run by path.
+package main
+
+import (
+	"bytes"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestScriptsAreExecutable walks scripts/ and mpi-operator/ and requires the
+// run bit on every file that starts with a shebang: on disk (what a clone
+// gives) and, when this is a git work tree, in git's index (what a clone of
+// a commit gets). Without it a user who follows a README gets "Permission
+// denied".
+func TestScriptsAreExecutable(t *testing.T) {
+	modes := gitModes(t)
+	var scripts int
+	for _, root := range []string{"scripts", "mpi-operator"} {
+		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			head := make([]byte, 2)
+			f, err := os.Open(path)
+			if err != nil {
+				return err
+			}
+			n, _ := f.Read(head)
+			f.Close()
+			if n < 2 || !bytes.Equal(head, []byte("#!")) {
+				return nil
+			}
+			scripts++
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			if info.Mode().Perm()&0o111 == 0 {
+				t.Errorf("%s starts with #! but is not executable (chmod +x %s)", path, path)
+			}
+			if modes != nil {
+				if m, tracked := modes[filepath.ToSlash(path)]; tracked && m != "100755" {
+					t.Errorf("%s has mode %s in git, want 100755 (git update-index --chmod=+x %s)", path, m, path)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if scripts < 5 {
+		t.Fatalf("found %d scripts with a shebang under scripts/ and mpi-operator/; the walk is broken", scripts)
+	}
+}
+
+// gitModes maps tracked paths to their mode in git's index, or returns nil
+// when git or the repository is not there (a source tarball).
+func gitModes(t *testing.T) map[string]string {
+	out, err := exec.Command("git", "ls-files", "-s", "--", "scripts", "mpi-operator").Output()
+	if err != nil {
+		t.Logf("git ls-files: %v; checking the files' modes on disk only", err)
+		return nil
+	}
+	modes := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		// "100755 <sha> 0\tpath"
+		meta, path, ok := strings.Cut(line, "\t")
+		if !ok {
+			continue
+		}
+		modes[path] = strings.Fields(meta)[0]
+	}
+	return modes
+}
