@@ -15,6 +15,14 @@
 //     does not state (Rules): replica counts, restart policies, DNS names,
 //     and the -np of the launcher's mpirun against the pods' slots.
 //
+// RenderWith puts a run's changes on top of a folder as JSON6902 patches
+// (Worker replicas and -np as the overlays do, launcher env and trainer
+// flags as scripts/k8s-run.sh does), and PodsOf works out the pods the
+// operator makes of a rendered MPIJob: the hostfile, host and DNS names,
+// and each container as the kubelet starts it. The command in ./pods
+// prints them for scripts/image-rehearsal.sh, which runs them as
+// containers of the image.
+//
 // The tests apply all of it to the base and every overlay, compare the
 // manifests with the Dockerfile (ssh port, user, home, copied packages),
 // and feed deliberately broken manifests to the Validator.
