@@ -3,7 +3,8 @@
 #   make run            install OpenMPI if missing, build, train on 4 ranks (NP=4)
 #   make run NP=2 ARGS="--epochs 5"
 #   make test           gofmt, go vet, go test ./..., the multi-rank tests under mpirun,
-#                       and (as root) the multi-host rehearsal in network namespaces
+#                       and (as root) the multi-host rehearsal in network namespaces and
+#                       the image rehearsal: mpi-operator/Dockerfile built, the MPIJob run in containers
 #   make bench          every performance target, measured side by side, as one table (scripts/bench.sh)
 #   make costmodel      Allreduce cost model and projected scaling to 64 ranks (scripts/costmodel.sh, root)
 #   make lint           staticcheck
@@ -22,7 +23,7 @@ MPIRUN_FLAGS := $(if $(shell [ $(NP) -gt $(NPROC) ] && echo yes),--oversubscribe
 
 GOFILES := $(shell find . -name '*.go' -not -path './.git/*')
 
-.PHONY: all deps build run test vet fmt-check unit mpitest rehearsal bench costmodel lint sweep clean
+.PHONY: all deps build run test vet fmt-check unit mpitest rehearsal image-rehearsal bench costmodel lint sweep clean
 
 all: build
 
@@ -59,7 +60,14 @@ rehearsal: build
 	elif [ -n "$$CI" ]; then echo "rehearsal: needs root, and CI runs as root" >&2; exit 1; \
 	else echo "rehearsal: skipped (needs root: sudo make rehearsal)"; fi
 
-test: deps fmt-check vet unit mpitest rehearsal
+# The image rehearsal needs root too (apt, podman, buildah); KEEP_IMAGES=1
+# keeps its two base images for a faster next run.
+image-rehearsal: build
+	@if [ "$$(id -u)" = 0 ]; then bash scripts/image-rehearsal.sh ./trainer; \
+	elif [ -n "$$CI" ]; then echo "image-rehearsal: needs root, and CI runs as root" >&2; exit 1; \
+	else echo "image-rehearsal: skipped (needs root: sudo make image-rehearsal)"; fi
+
+test: deps fmt-check vet unit mpitest rehearsal image-rehearsal
 
 bench: deps
 	bash scripts/bench.sh
