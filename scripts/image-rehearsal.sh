@@ -331,7 +331,11 @@ else
 	echo 'Acquire::Languages "none";' >"$tmp/apt.conf.d/docker-no-languages"
 	echo 'Acquire::GzipIndexes "true";' >"$tmp/apt.conf.d/docker-gzip-indexes"
 	echo 'Apt::AutoRemove::SuggestsImportant "false";' >"$tmp/apt.conf.d/docker-autoremove-suggests"
-	extra=(--customize-hook="copy-in $(echo "$tmp"/apt.conf.d/*) /etc/apt/apt.conf.d/")
+	# (with these in place mmdebstrap's clean-up no longer finds apt's
+	# binary caches: they go by hand; mmdebstrap passes the root as $1)
+	# shellcheck disable=SC2016
+	extra=(--customize-hook="copy-in $(echo "$tmp"/apt.conf.d/*) /etc/apt/apt.conf.d/"
+		--customize-hook='rm -f "$1"/var/cache/apt/*.bin')
 	if grep -Eq 'https://' "$sources"; then
 		# apt over https in the image needs CAs (the machine's, which may
 		# include an inspecting egress's)
@@ -345,7 +349,7 @@ else
 	pm import --quiet \
 		--change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
 		--change 'CMD ["bash"]' \
-		--change "LABEL $LABEL=base $LABEL.sources=$sources_sum" \
+		--change "LABEL $LABEL=base" --change "LABEL $LABEL.sources=$sources_sum" \
 		"$tmp/base.tar" "$BASE_IMAGE" >/dev/null
 	rm -f "$tmp/base.tar"
 fi
@@ -355,7 +359,8 @@ phase_done base
 # ---- golang: golang:1.26-bookworm = the base + this machine's Go ----
 goproxy=$("$GO" env GOPROXY)
 goroot=$("$GO" env GOROOT)
-golang_key=$(printf '%s\n' "$go_version" "$goproxy" "$sources_sum" "$(sha256sum </etc/ssl/certs/ca-certificates.crt)" | sha256sum | cut -c1-16)
+golang_key=$(printf '%s\n' "$go_version" "$goproxy" "$(pm image inspect --format '{{.Id}}' "$BASE_IMAGE")" \
+	"$(sha256sum </etc/ssl/certs/ca-certificates.crt)" "$(sha256sum <"${BASH_SOURCE[0]}")" | sha256sum | cut -c1-16)
 build_flags=(--runtime "$runc" "${ULIMITS[@]}" --pull=never)
 if have_label "$GOLANG_IMAGE" "$LABEL.key" "$golang_key"; then
 	log "golang: $GOLANG_IMAGE kept by an earlier run (KEEP_IMAGES=1), same Go, GOPROXY, CAs and base"
