@@ -147,12 +147,20 @@ if [[ -z $sources ]]; then
 fi
 [[ -n $sources && -r $sources ]] || die "no apt sources to make the base image from: set APT_SOURCES to a sources file"
 
+# cpu: the CPU seconds (user + system) of this script's finished children
+# so far, which include the builds' RUN steps; with the wall time it tells
+# how much of a phase was spent waiting for a busy machine.
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($16 + $17) / hz }' /proc/$$/stat; }
 t_start=$(now)
 t_phase=$(now)
+c_phase=$(cpu)
 phases=()
 phase_done() { # name: records the time since the previous phase ended
-	phases+=("$1 $(since "$t_phase")")
+	local c
+	c=$(cpu)
+	phases+=("$1 $(since "$t_phase") (cpu $(awk -v a="$c_phase" -v b="$c" 'BEGIN { printf "%.1fs", b - a }'))")
 	t_phase=$(now)
+	c_phase=$c
 }
 stamp() { # each line of stdin with the seconds since the stamp began
 	local s0=$EPOCHSECONDS l
