@@ -65,7 +65,7 @@
 #     fsGroup makes it. One addition: when the job has more ranks than
 #     this machine has cores, OMPI_MCA_mpi_yield_when_idle=1 (mpirun passes
 #     it on to every rank), or ranks that each believe they have a core to
-#     themselves busy-poll and a run here takes 30 times longer (on a
+#     themselves busy-poll and training here takes 20 times longer (on a
 #     cluster each pod has its CPU).
 #
 # Checks (each prints PASS or FAIL with its time):
