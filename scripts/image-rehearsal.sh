@@ -19,8 +19,9 @@
 #                [/etc/apt/sources.list.d/debian.sources, else /etc/apt/sources.list]
 #
 # No registry is needed. Phases, each timed:
-#   tools   podman, buildah, runc, mmdebstrap, netavark and aardvark-dns
-#           with apt-get when missing (retried while the apt lock is held).
+#   tools   podman, buildah, runc, mmdebstrap, netavark, aardvark-dns and
+#           iptables with apt-get when missing (retried while the apt lock
+#           is held).
 #   base    debian:bookworm-slim made with mmdebstrap (minbase, with the
 #           slim image's dpkg excludes) from this machine's apt sources, so
 #           the images' apt uses the same mirror; imported with podman.
@@ -168,8 +169,10 @@ stamp() { # each line of stdin with the seconds since the stamp began
 }
 
 # ---- tools ----
+# netavark (podman's and buildah's networks) runs iptables, which Debian's
+# netavark package does not depend on.
 need=()
-for pkg in podman buildah runc mmdebstrap netavark aardvark-dns openssh-client; do
+for pkg in podman buildah runc mmdebstrap netavark aardvark-dns iptables openssh-client; do
 	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need+=("$pkg")
 done
 if [[ ${#need[@]} -gt 0 ]]; then
