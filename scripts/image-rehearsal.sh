@@ -173,7 +173,7 @@ stamp() { # each line of stdin with the seconds since the stamp began
 # netavark package does not depend on.
 need=()
 for pkg in podman buildah runc mmdebstrap netavark aardvark-dns iptables openssh-client; do
-	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need+=("$pkg")
+	[[ $(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null) == 'install ok installed' ]] || need+=("$pkg")
 done
 if [[ ${#need[@]} -gt 0 ]]; then
 	log "installing ${need[*]} with apt-get"
@@ -614,7 +614,9 @@ owner=$(stat -c %u "$run1")
 ssh_ok=1
 launcher_addr=${want[0]#*/}
 for c in "${worker[@]}"; do
-	pm logs "$c" 2>&1 | grep -q "Accepted publickey for mpiuser from $launcher_addr" || ssh_ok=0
+	# (the whole log first: grep -q ending the pipe early fails it under pipefail)
+	pm logs "$c" >"$tmp/$c.log" 2>&1 || true
+	grep -q "Accepted publickey for mpiuser from $launcher_addr " "$tmp/$c.log" || ssh_ok=0
 done
 distinct=$(printf '%s\n' "${got[@]%%/*}" | sort -u | wc -l)
 if [[ "${got[*]}" == "${want[*]}" && ${#got[@]} == 4 && $distinct == 4 && $owner == "$(value "$pods" launcher.uid)" && $ssh_ok == 1 ]]; then
