@@ -73,7 +73,7 @@ func TestBadInputRefused(t *testing.T) {
 		{"missing npz", 2, []string{"--npz_path", filepath.Join(dir, "nope.npz")}, 1, "nope.npz"},
 		{"existing run folder", 2, []string{"--run_id", "done"}, 2, "already exists"},
 		{"corrupt checkpoint", 2, []string{"--resume=" + corrupt, "--run_id", "new"}, 1, "checksum mismatch"},
-		{"checkpoint of another model", 2, []string{"--resume=" + smallCkpt}, 2, "--layers/--hidden_dim [16 16], this run has [128 128]"},
+		{"checkpoint of another model", 2, []string{"--resume=" + smallCkpt}, 2, "--layers/--hidden_dim/--num_layers [16 16], this run has [128 128]"},
 		{"checkpoint of another dtype", 2, []string{"--resume=" + smallCkpt, "--hidden_dim", "16", "--dtype", "float64"}, 1, "holds float32 parameters"},
 	}
 	for _, tc := range cases {

@@ -166,6 +166,9 @@ type benchResult struct {
 func runBench(w *world, o benchOptions) (string, error) {
 	bc := lookupBench(o.config)
 	cfg := defaultConfig()
+	if err := cfg.resolveModel(nil); err != nil {
+		return "", err
+	}
 	cfg.DType, cfg.BatchSize, cfg.Epochs, cfg.Patience = o.dtype, bc.batch, o.warmup+o.epochs, 0
 	cfg.Window, cfg.Horizon = bc.arch.In, bc.arch.Out
 	s, err := data.LoadEmbedded(cfg.Column)
@@ -251,7 +254,10 @@ func benchTrain[T mlp.Float](w *world, bc *benchConfig, cfg Config, ds *data.Dat
 	if cfg.BatchSize < size {
 		return benchResult{}, fmt.Errorf("bench: global batch %d is smaller than the %d ranks", cfg.BatchSize, size)
 	}
-	net := mlp.NewNet[T](bc.arch, mlp.ShardRows(cfg.BatchSize, size))
+	net, err := mlp.NewModel[T](bc.arch, mlp.ShardRows(cfg.BatchSize, size))
+	if err != nil {
+		return benchResult{}, err
+	}
 	net.Init(cfg.Seed)
 	train, val := toSplit[T](ds.Train), toSplit[T](ds.Val)
 	shards := func(epoch int) [][]int {

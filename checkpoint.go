@@ -155,7 +155,9 @@ func writeCheckpoint[T mlp.Float](c *checkpointer, ck *mlp.Checkpoint[T]) (strin
 func resumeSettings(c Config) map[string]any {
 	arch, _ := c.arch()
 	return map[string]any{
-		"--layers/--hidden_dim": arch.Hidden, "--activation": c.Act, "--window": c.Window, "--horizon": c.Horizon,
+		"--model": arch.Kind(), "--layers/--hidden_dim/--num_layers": arch.Hidden, "--hidden_dim (d_model)": arch.DModel,
+		"--heads": arch.Heads, "--num_layers": arch.Layers, "--ff_dim": arch.FF,
+		"--activation": arch.Act, "--window": c.Window, "--horizon": c.Horizon,
 		"--dtype": c.DType, "--batch_size": c.BatchSize, "--lr": c.LR, "--optimizer": c.Optimizer,
 		"--momentum": c.Momentum, "--weight_decay": c.WeightDecay, "--patience": c.Patience, "--seed": c.Seed,
 		"--scale": c.Scale, "--column": c.Column,
@@ -172,9 +174,12 @@ func checkResume[T mlp.Float](path string, ck *mlp.Checkpoint[T], cfg Config, fp
 	was, now := resumeSettings(old), resumeSettings(cfg)
 	var keys []string
 	for k := range now {
-		keys = append(keys, k)
+		if k != "--model" {
+			keys = append(keys, k)
+		}
 	}
 	sort.Strings(keys)
+	keys = append([]string{"--model"}, keys...) // another model is the first thing to say
 	for _, k := range keys {
 		if !reflect.DeepEqual(was[k], now[k]) {
 			return usagef("checkpoint %s was written with %s %v, this run has %v (resume with the same settings)", path, k, was[k], now[k])

@@ -106,10 +106,13 @@ func predictMain(args []string, stdout, _ io.Writer) error {
 	for i, v := range raw {
 		x[i] = m.Norm.Forward(v, last)
 	}
-	net := mlp.NewNet[float64](m.Arch, 1)
-	copy(net.Params, m.Params)
+	net, err := mlp.NewModel[float64](m.Arch, 1)
+	if err != nil {
+		return err
+	}
+	copy(net.Params(), m.Params)
 	out := make([]float64, m.Horizon)
-	net.Predict(x, 1, out)
+	mlp.Predict(net, x, 1, out)
 	fmt.Fprintf(stdout, "last close %s: %.2f\n", s.Dates[len(s.Dates)-1].Format(time.DateOnly), last)
 	for i, v := range out {
 		fmt.Fprintf(stdout, "forecast day +%d: %.2f\n", i+1, m.Norm.Inverse(v, last))

@@ -35,7 +35,10 @@ func trainTyped[T mlp.Float](w *world, cfg Config, ds *data.Dataset, run *runDir
 		return sharedError{err}
 	}
 	rank, size := w.comm.Rank(), w.comm.Size()
-	net := mlp.NewNet[T](arch, mlp.ShardRows(cfg.BatchSize, size))
+	net, err := mlp.NewModel[T](arch, mlp.ShardRows(cfg.BatchSize, size))
+	if err != nil {
+		return sharedError{err}
+	}
 	net.Init(cfg.Seed)
 	train, val := toSplit[T](ds.Train), toSplit[T](ds.Val)
 	shards := func(epoch int) [][]int {
@@ -62,7 +65,7 @@ func trainTyped[T mlp.Float](w *world, cfg Config, ds *data.Dataset, run *runDir
 		if err != nil {
 			return sharedError{err} // same bytes, same verdict on every rank
 		}
-		copy(net.Params, ck.Params)
+		copy(net.Params(), ck.Params)
 		from = &ck.Progress
 		w.printf("resume: from the checkpoint %s, %d rank(s) now\n", checkpointSummary(name, from.Epoch, from.Step), size)
 	}
@@ -75,7 +78,7 @@ func trainTyped[T mlp.Float](w *world, cfg Config, ds *data.Dataset, run *runDir
 	}
 	save := func(p *mlp.Progress[T]) (string, error) {
 		return writeCheckpoint(run.ckpt, &mlp.Checkpoint[T]{Arch: arch, Train: cfg.trainConfig(),
-			Fingerprint: meta.Fingerprint, Settings: settings, Params: net.Params, Progress: *p})
+			Fingerprint: meta.Fingerprint, Settings: settings, Params: net.Params(), Progress: *p})
 	}
 
 	w.printf("model: %s, %d parameters, %s, %s lr %g, global batch %d (%d per rank), %d epochs\n",
@@ -156,7 +159,7 @@ func trainTyped[T mlp.Float](w *world, cfg Config, ds *data.Dataset, run *runDir
 		timing.Total.Max, timing.SamplesPerSec, 100*timing.AllreduceShare, size)
 
 	a := artifacts{meta: meta, history: res.History, best: res.BestEpoch, metrics: metrics, timing: timing,
-		model: newModelFile(cfg, arch, ds, meta.Fingerprint, net.Params)}
+		model: newModelFile(cfg, arch, ds, meta.Fingerprint, net.Params())}
 	if err := a.write(run, cfg, ds, testBase); err != nil {
 		return err
 	}
@@ -178,20 +181,12 @@ func samplesTrained[T mlp.Float](res *mlp.Result, from *mlp.Progress[T]) int {
 }
 
 // predict runs the trained net over a split and returns float64 predictions.
-func predict[T mlp.Float](net *mlp.Net[T], s data.Split) []float64 {
-	out := make([]T, s.N*net.Cfg.Out)
-	net.Predict(convert[T](s.X), s.N, out)
+func predict[T mlp.Float](net mlp.Model[T], s data.Split) []float64 {
+	out := make([]T, s.N*net.Arch().Out)
+	mlp.Predict(net, convert[T](s.X), s.N, out)
 	res := make([]float64, len(out))
 	for i, v := range out {
 		res[i] = float64(v)
 	}
 	return res
-}
-
-func describeArch(c mlp.Config) string {
-	s := fmt.Sprint(c.In)
-	for _, h := range c.Hidden {
-		s += fmt.Sprintf(" -> %d", h)
-	}
-	return fmt.Sprintf("%s -> %d (%s)", s, c.Out, c.Act)
 }

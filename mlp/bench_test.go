@@ -87,9 +87,9 @@ func BenchmarkPhases(b *testing.B) {
 			gflops(b, bwd)
 		})
 		b.Run(bc.name+"/adam", func(b *testing.B) {
-			opt := NewAdam[float32](len(net.Params))
+			opt := NewAdam[float32](len(net.Params()))
 			for b.Loop() {
-				opt.Step(net.Params, net.Grads)
+				opt.Step(net.Params(), net.Grads())
 			}
 		})
 	}

@@ -17,12 +17,12 @@ func sampleCheckpoint() *Checkpoint[float32] {
 	net.Init(5)
 	p := NewProgress[float32]()
 	p.Epoch, p.Step, p.EpochSSE, p.EpochRows, p.BestEpoch, p.OptSteps = 3, 2, 1.5, 40, 2, 77
-	p.Best = append([]float32(nil), net.Params...)
-	p.OptBuffer = [][]float32{make([]float32, len(net.Params)), make([]float32, len(net.Params))}
+	p.Best = append([]float32(nil), net.Params()...)
+	p.OptBuffer = [][]float32{make([]float32, len(net.Params())), make([]float32, len(net.Params()))}
 	p.OptBuffer[1][3] = 0.25
 	p.History = []EpochStats{{Epoch: 1, TrainLoss: 0.5, ValLoss: math.NaN()}}
 	return &Checkpoint[float32]{Arch: cfg, Train: TrainConfig{Epochs: 9, Batch: 4, LR: 1e-3, Seed: 5},
-		Fingerprint: "abc", Settings: []byte(`{"x":1}`), Params: net.Params, Progress: *p}
+		Fingerprint: "abc", Settings: []byte(`{"x":1}`), Params: net.Params(), Progress: *p}
 }
 
 func TestCheckpointRoundTrip(t *testing.T) {

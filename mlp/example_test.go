@@ -41,7 +41,7 @@ func ExampleNet_Forward() {
 	// A 2-2-1 ReLU net with hand-set parameters, laid out layer by layer as
 	// W (out, in) row-major then b (out).
 	net := mlp.NewNet[float64](mlp.Config{In: 2, Hidden: []int{2}, Out: 1}, 4)
-	copy(net.Params, []float64{
+	copy(net.Params(), []float64{
 		1, 0, // layer 1 W row 0
 		0, -1, // layer 1 W row 1
 		0, 0.5, // layer 1 b
@@ -80,6 +80,6 @@ func ExampleTrain() {
 	}
 	last := res.History[len(res.History)-1]
 	fmt.Printf("val loss below 1e-6: %v; weights %.3f %.3f, |bias| < 1e-3: %v\n",
-		last.ValLoss < 1e-6, net.Params[0], net.Params[1], math.Abs(net.Params[2]) < 1e-3)
+		last.ValLoss < 1e-6, net.Params()[0], net.Params()[1], math.Abs(net.Params()[2]) < 1e-3)
 	// Output: val loss below 1e-6: true; weights 1.000 -1.000, |bias| < 1e-3: true
 }

@@ -56,15 +56,15 @@ func TestGradientFiniteDifference(t *testing.T) {
 			n.ZeroGrad()
 			sseLoss(n, d.X, d.Y, rows, dOut)
 			n.Backward(d.X, dOut, rows)
-			got := append([]float64(nil), n.Grads...)
+			got := append([]float64(nil), n.Grads()...)
 
-			p0 := append([]float64(nil), n.Params...)
+			p0 := append([]float64(nil), n.Params()...)
 			f := func(p []float64) float64 {
-				copy(n.Params, p)
+				copy(n.Params(), p)
 				return sseLoss(n, d.X, d.Y, rows, nil)
 			}
 			want := fd.Gradient(nil, f, p0, &fd.Settings{Formula: fd.Central, Step: 1e-6})
-			copy(n.Params, p0)
+			copy(n.Params(), p0)
 
 			if len(got) != cfg.NumParams() || len(want) != len(got) {
 				t.Fatalf("gradient lengths %d and %d, want %d", len(got), len(want), cfg.NumParams())
@@ -94,11 +94,11 @@ func TestBackwardAdds(t *testing.T) {
 	sseLoss(n, d.X, d.Y, 4, dOut)
 	keep := append([]float64(nil), dOut...)
 	n.Backward(d.X, dOut, 4)
-	once := append([]float64(nil), n.Grads...)
+	once := append([]float64(nil), n.Grads()...)
 	n.Backward(d.X, dOut, 4)
 	for i := range once {
-		if math.Abs(n.Grads[i]-2*once[i]) > 1e-14*math.Abs(once[i]) {
-			t.Fatalf("grad %d after two Backward calls is %g, want 2*%g", i, n.Grads[i], once[i])
+		if math.Abs(n.Grads()[i]-2*once[i]) > 1e-14*math.Abs(once[i]) {
+			t.Fatalf("grad %d after two Backward calls is %g, want 2*%g", i, n.Grads()[i], once[i])
 		}
 	}
 	for i := range keep {
@@ -107,7 +107,7 @@ func TestBackwardAdds(t *testing.T) {
 		}
 	}
 	n.ZeroGrad()
-	for i, g := range n.Grads {
+	for i, g := range n.Grads() {
 		if g != 0 {
 			t.Fatalf("grad %d is %g after ZeroGrad", i, g)
 		}
@@ -196,7 +196,7 @@ func TestPredictChunks(t *testing.T) {
 	big.Init(5)
 	d := synth[float64](17, 6, 2, 9, false)
 	got := make([]float64, 17*2)
-	small.Predict(d.X, 17, got)
+	Predict[float64](small, d.X, 17, got)
 	want := big.Forward(d.X, 17)
 	for i := range want {
 		if got[i] != want[i] {
@@ -210,15 +210,15 @@ func TestInit(t *testing.T) {
 	a, b := NewNet[float64](cfg, 1), NewNet[float64](cfg, 1)
 	a.Init(7)
 	b.Init(7)
-	for i := range a.Params {
-		if a.Params[i] != b.Params[i] {
+	for i := range a.Params() {
+		if a.Params()[i] != b.Params()[i] {
 			t.Fatal("Init with the same seed differs")
 		}
 	}
 	f := NewNet[float32](cfg, 1)
 	f.Init(7)
-	for i := range a.Params {
-		if f.Params[i] != float32(a.Params[i]) {
+	for i := range a.Params() {
+		if f.Params()[i] != float32(a.Params()[i]) {
 			t.Fatal("float32 Init is not the float64 one rounded")
 		}
 	}
@@ -261,7 +261,7 @@ func TestNetPanics(t *testing.T) {
 		{"negative-rows", func() { n.Forward(nil, -1) }, "mlp: -1 rows"},
 		{"short-x", func() { n.Forward(make([]float64, 8), 3) }, "mlp: x has length 8"},
 		{"long-dOut", func() { n.Backward(make([]float64, 9), make([]float64, 7), 3) }, "mlp: dOut has length 7"},
-		{"predict-out", func() { n.Predict(make([]float64, 9), 3, make([]float64, 5)) }, "mlp: Predict"},
+		{"predict-out", func() { Predict[float64](n, make([]float64, 9), 3, make([]float64, 5)) }, "mlp: Predict"},
 		{"bad-config", func() { NewNet[float32](Config{In: 0, Out: 1}, 1) }, "mlp: input width 0"},
 		{"bad-batch", func() { NewNet[float32](cfg, 0) }, "mlp: maxBatch 0"},
 	} {

@@ -42,7 +42,7 @@ func stopAt[T Float](t *testing.T, size, at int, cfg Config, tc TrainConfig, tra
 			return
 		}
 		if k == 0 {
-			prog, params = cloneProgress(p), append([]T(nil), net.Params...)
+			prog, params = cloneProgress(p), append([]T(nil), net.Params()...)
 		}
 	})
 	return prog, params
@@ -59,7 +59,7 @@ func resume[T Float](t *testing.T, size int, p *Progress[T], params []T, cfg Con
 		net := NewNet[T](cfg, tc.Batch)
 		net.Init(tc.Seed + 100)
 		if k == 0 {
-			copy(net.Params, params)
+			copy(net.Params(), params)
 		}
 		out, _, err := Run(net, train, val, testShards(train.N, tc.Batch, tc.Seed, k, size), r, tc, cloneProgress(p), Hooks[T]{})
 		if err != nil {
@@ -67,7 +67,7 @@ func resume[T Float](t *testing.T, size int, p *Progress[T], params []T, cfg Con
 			return
 		}
 		if k == 0 {
-			res, final = out, append([]T(nil), net.Params...)
+			res, final = out, append([]T(nil), net.Params()...)
 		}
 	})
 	return res, final
@@ -144,9 +144,9 @@ func TestNonFiniteGradient(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Layout: W1 (4,3) at 0..11, b1 at 12..15, W2 (1,4) at 16..19, b2 at 20.
-	clear(net.Params)
-	net.Params[12] = 1 / 3e38 // unit 0: z = b = 3.3e-39 > 0
-	net.Params[16] = 3e38     // output = 3e38 * 3.3e-39 = 1
+	clear(net.Params())
+	net.Params()[12] = 1 / 3e38 // unit 0: z = b = 3.3e-39 > 0
+	net.Params()[16] = 3e38     // output = 3e38 * 3.3e-39 = 1
 	loss, err := tr.Step([]int{0, 1, 2, 3})
 	if !errors.Is(err, ErrNonFinite) || !strings.Contains(err.Error(), "gradient") {
 		t.Fatalf("loss %v, err %v: want a non-finite gradient", loss, err)

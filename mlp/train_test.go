@@ -74,7 +74,7 @@ func runWorld[T Float](t *testing.T, size int, cfg Config, tc TrainConfig, train
 		net := NewNet[T](cfg, tc.Batch)
 		net.Init(tc.Seed + uint64(k))
 		res[k], errs[k] = Train(net, train, val, testShards(train.N, tc.Batch, tc.Seed, k, size), r, tc, nil)
-		params[k] = net.Params
+		params[k] = net.Params()
 	})
 	return res, params, errs
 }
@@ -208,7 +208,7 @@ func TestEarlyStopping(t *testing.T) {
 		res[k], err = Train(net, train, val, testShards(64, 8, tc.Seed, k, 2), r, tc, func(st EpochStats) {
 			if st.Best && k == 0 {
 				mu.Lock()
-				snap[st.Epoch] = append([]float64(nil), net.Params...)
+				snap[st.Epoch] = append([]float64(nil), net.Params()...)
 				mu.Unlock()
 			}
 		})
@@ -235,7 +235,7 @@ func TestEarlyStopping(t *testing.T) {
 	}
 	want := snap[got.BestEpoch]
 	for k := range nets {
-		for i, p := range nets[k].Params {
+		for i, p := range nets[k].Params() {
 			if p != want[i] {
 				t.Fatalf("rank %d param %d is %g, the best epoch had %g", k, i, p, want[i])
 			}
@@ -357,7 +357,7 @@ func TestNewTrainerErrors(t *testing.T) {
 		want       string
 	}{
 		{"ok", 4, good, good, tc, ""},
-		{"small-net", 3, good, good, tc, "mlp: net built for batches of 3, want >= 4 (global batch 4 over 1 ranks)"},
+		{"small-net", 3, good, good, tc, "mlp: model built for batches of 3, want >= 4 (global batch 4 over 1 ranks)"},
 		{"ragged-x", 4, Split[float64]{X: good.X[:29], Y: good.Y, N: 10}, good, tc, "mlp: train split of 10 samples has len(X)=29"},
 		{"empty-train", 4, Split[float64]{}, good, tc, "mlp: empty training split"},
 		{"ragged-val", 4, good, Split[float64]{X: good.X, Y: good.Y[:9], N: 10}, tc, "mlp: val split of 10 samples"},
