@@ -15,6 +15,7 @@ import (
 
 	"mpitrain/data"
 	"mpitrain/mlp"
+	"mpitrain/mlp/eval"
 	"mpitrain/plotting"
 )
 
@@ -116,12 +117,12 @@ type artifacts struct {
 	meta    runMeta
 	history []mlp.EpochStats
 	best    int
-	metrics metricsReport
+	metrics eval.Report
 	timing  timingReport
 	model   modelFile
 }
 
-func (a artifacts) write(run *runDir, cfg Config, ds *data.Dataset, test predictions) error {
+func (a artifacts) write(run *runDir, cfg Config, ds *data.Dataset, test eval.Predictions) error {
 	a.meta.Go = runtime.Version()
 	a.meta.Trainer = versionString()
 	a.timing.GlobalBatch = cfg.BatchSize
@@ -141,12 +142,14 @@ func (a artifacts) write(run *runDir, cfg Config, ds *data.Dataset, test predict
 			return err
 		}
 	}
-	fc := forecast(ds, test)
+	fc, haveForecast := forecast(ds, test)
 	if err := writeFileAtomic(run.file("history.csv"), historyCSV(a.history)); err != nil {
 		return err
 	}
-	if err := writeFileAtomic(run.file("predictions.csv"), forecastCSV(fc)); err != nil {
-		return err
+	if haveForecast {
+		if err := writeFileAtomic(run.file("predictions.csv"), forecastCSV(fc)); err != nil {
+			return err
+		}
 	}
 	if cfg.NoPlots {
 		return nil
@@ -154,6 +157,9 @@ func (a artifacts) write(run *runDir, cfg Config, ds *data.Dataset, test predict
 	for _, ext := range []string{".png", ".svg"} {
 		if err := plotting.Loss(run.file("loss"+ext), lossHistory(a.history, a.best)); err != nil {
 			return err
+		}
+		if !haveForecast {
+			continue
 		}
 		if err := plotting.Predictions(run.file("predictions"+ext), fc); err != nil {
 			return err
@@ -184,17 +190,22 @@ func lossHistory(h []mlp.EpochStats, best int) plotting.History {
 	return p
 }
 
-// forecast is the test period's first-day predictions in index points.
-func forecast(ds *data.Dataset, test predictions) plotting.Forecast {
+// forecast is the test period's first-day predictions in index points;
+// ok is false when the data has no dates or normalizer statistics to
+// draw them with.
+func forecast(ds *data.Dataset, test eval.Predictions) (f plotting.Forecast, ok bool) {
 	h, s := ds.Opts.Horizon, ds.Test
-	f := plotting.Forecast{Title: "Test period: next-day close, model vs actual"}
+	if !eval.HasPoints(ds) || len(s.Dates) != s.N {
+		return f, false
+	}
+	f.Title = "Test period: next-day close, model vs actual"
 	for i := 0; i < s.N; i++ {
 		f.Dates = append(f.Dates, s.Dates[i])
 		f.Actual = append(f.Actual, s.Target[i*h])
-		f.Predicted = append(f.Predicted, ds.Norm.Inverse(test.model[i*h], s.Last[i]))
+		f.Predicted = append(f.Predicted, ds.Norm.Inverse(test.Model[i*h], s.Last[i]))
 		f.Persistence = append(f.Persistence, s.Last[i])
 	}
-	return f
+	return f, true
 }
 
 // writeJSON writes v as indented JSON, atomically.

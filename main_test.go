@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"mpitrain/collective/mpirun"
+	"mpitrain/mlp/eval"
 )
 
 // trainerBin is the trainer built once for every test.
@@ -120,9 +121,9 @@ func relDiff(a, b float64) float64 {
 	return math.Abs(a-b) / math.Max(math.Abs(a), math.Abs(b))
 }
 
-func readMetrics(t *testing.T, dir string) metricsReport {
+func readMetrics(t *testing.T, dir string) eval.Report {
 	t.Helper()
-	var m metricsReport
+	var m eval.Report
 	if err := readJSON(filepath.Join(dir, "metrics.json"), &m); err != nil {
 		t.Fatal(err)
 	}
@@ -414,7 +415,7 @@ func TestDivergentDataStopsTheJob(t *testing.T) {
 
 func TestMetricsJSONKeys(t *testing.T) {
 	// metrics.json and the summary table use the same field names the README documents.
-	b, err := json.Marshal(metricsReport{})
+	b, err := json.Marshal(eval.Report{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,7 +35,7 @@ type modelFile struct {
 func newModelFile[T mlp.Float](cfg Config, arch mlp.Config, ds *data.Dataset, fp string, params []T) modelFile {
 	m := modelFile{Format: modelFormat, Version: modelVersion, Arch: arch, DType: cfg.DType, Column: cfg.Column,
 		Window: ds.Opts.Window, Horizon: ds.Opts.Horizon, Norm: ds.Norm, Fingerprint: fp}
-	if n := ds.Train.N; n > 0 {
+	if n := ds.Train.N; n > 0 && len(ds.Train.Dates) == n {
 		m.LastDate = ds.Train.Dates[n-1].Format(time.DateOnly)
 	}
 	m.Params = make([]float64, len(params))
@@ -87,6 +87,9 @@ func predictMain(args []string, stdout, _ io.Writer) error {
 	m, err := readModel(*model)
 	if err != nil {
 		return err
+	}
+	if m.Norm.Kind == "" {
+		return fmt.Errorf("%s: the model was trained on data without normalizer statistics (a seed-layout NPZ), so it cannot forecast from closes", *model)
 	}
 	var s *data.Series
 	if *csv != "" {

@@ -11,6 +11,7 @@ import (
 
 	"mpitrain/data"
 	"mpitrain/mlp"
+	"mpitrain/mlp/eval"
 )
 
 // toSplit converts a data split to the training element type.
@@ -147,14 +148,14 @@ func trainTyped[T mlp.Float](w *world, cfg Config, ds *data.Dataset, run *runDir
 		w.printf("early stop after epoch %d; keeping the best weights, from epoch %d\n", len(res.History), res.BestEpoch)
 	}
 
-	valBase, testBase, err := baselinePredictions(ds)
+	valBase, testBase, err := eval.Baselines(ds)
 	if err != nil {
 		return err
 	}
-	valBase.model = predict(net, ds.Val)
-	testBase.model = predict(net, ds.Test)
-	metrics := metricsReport{Val: report(ds, ds.Val, valBase), Test: report(ds, ds.Test, testBase)}
-	printMetrics(w.stdout, metrics)
+	valBase.Model = predict(net, ds.Val)
+	testBase.Model = predict(net, ds.Test)
+	metrics := eval.Evaluate(ds, valBase, testBase)
+	eval.Print(w.stdout, metrics)
 	w.printf("time: %.2fs total, %.0f samples/s, allreduce %.1f%% of the slowest rank's time (%d ranks)\n",
 		timing.Total.Max, timing.SamplesPerSec, 100*timing.AllreduceShare, size)
 

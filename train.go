@@ -200,14 +200,29 @@ func (w *world) checkSame(what, mine string) error {
 	return nil
 }
 
+// seedValShare is the share of a seed-layout NPZ's training windows that
+// becomes the validation split when the file has none.
+const seedValShare = 0.15
+
 // loadDataset builds the dataset from --npz_path, --csv or the embedded file.
 func loadDataset(cfg Config, w *world) (*data.Dataset, string, error) {
 	if cfg.NPZPath != "" {
 		ds, err := data.ReadNPZ(cfg.NPZPath)
-		if err == nil && ds.Legacy {
-			err = fmt.Errorf("--npz_path %s: the seed's layout (no validation split, no normalizer, no dates), so metrics in index points are impossible; re-create it with: trainer data prepare --out FILE.npz", cfg.NPZPath)
+		if err != nil || !ds.Legacy {
+			return ds, cfg.NPZPath, err
 		}
-		return ds, cfg.NPZPath, err
+		if ds.Val.N == 0 {
+			k, err := ds.CarveValidation(seedValShare)
+			if err != nil {
+				return nil, "", err
+			}
+			w.printf("data: %s has no validation split; the last %d of its training windows (%.0f%%, chronologically) are the validation split\n",
+				cfg.NPZPath, k, 100*seedValShare)
+		}
+		if ds.Norm.Kind == "" {
+			w.printf("data: %s carries no normalizer statistics: metrics are on the file's scale, index points are n/a\n", cfg.NPZPath)
+		}
+		return ds, cfg.NPZPath, nil
 	}
 	var s *data.Series
 	var rep data.LoadReport
