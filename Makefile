@@ -49,6 +49,7 @@ vet:
 unit:
 	$(GO) test -count=1 ./...
 	$(GO) build -tags nompi -o /dev/null .
+	$(GO) test -count=1 -tags nompi -run '^FuzzTrainFlags$$' .
 
 mpitest: build
 	bash scripts/mpitest.sh 2 3 4

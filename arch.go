@@ -97,11 +97,15 @@ func (c Config) hidden() ([]int, error) {
 		}
 		return h, nil
 	}
+	fields := strings.Split(c.Layers, ",")
+	if len(fields) > maxLayers {
+		return nil, usagef("--layers: %d widths, at most %d", len(fields), maxLayers)
+	}
 	var h []int
-	for _, f := range strings.Split(c.Layers, ",") {
+	for _, f := range fields {
 		v, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || v <= 0 {
-			return nil, usagef("--layers %q: %q is not a positive width", c.Layers, f)
+		if err != nil || v <= 0 || v > maxLayerWidth {
+			return nil, usagef("--layers %q: %q is not a width in 1..%s", c.Layers, f, groupDigits(maxLayerWidth))
 		}
 		h = append(h, v)
 	}

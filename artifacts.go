@@ -3,9 +3,11 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -30,6 +32,8 @@ type runMeta struct {
 	Go          string    `json:"go_version"`
 	Trainer     string    `json:"trainer_version"`
 	Started     time.Time `json:"started"`
+	// Memory is the estimate made before training and what a rank may use.
+	Memory memoryReport `json:"memory"`
 }
 
 // stat is a min/mean/max over ranks.
@@ -56,7 +60,7 @@ type timingReport struct {
 	Wait           float64     `json:"wait_s"`
 	Eval           stat        `json:"eval_s"`
 	Total          stat        `json:"total_s"`
-	PerRank        [][]float64 `json:"per_rank"` // rows: rank; columns: compute, allreduce, eval, total
+	PerRank        [][]float64 `json:"per_rank"` // rows: rank; columns: compute, allreduce, eval, total, peak RSS MiB
 	SamplesPerSec  float64     `json:"samples_per_s"`
 	AllreduceShare float64     `json:"allreduce_share"` // mean allreduce / mean total
 }
@@ -64,8 +68,8 @@ type timingReport struct {
 // gatherTiming collects every rank's totals with one Allgather (a collective:
 // every rank calls it) and summarizes them.
 func gatherTiming(w *world, t mlp.Timing, samples int) (timingReport, error) {
-	const k = 4
-	mine := []float64{t.Compute, t.Allreduce, t.Eval, t.Total}
+	const k = 5
+	mine := []float64{t.Compute, t.Allreduce, t.Eval, t.Total, float64(peakRSS()) / (1 << 20)}
 	all := make([]float64, k*w.comm.Size())
 	if err := w.comm.Allgather64(mine, all); err != nil {
 		return timingReport{}, err
@@ -122,9 +126,15 @@ type artifacts struct {
 	model   modelFile
 }
 
+// final fills the fields of config.json the trainer knows of itself.
+func (m runMeta) final() runMeta {
+	m.Go = runtime.Version()
+	m.Trainer = versionString()
+	return m
+}
+
 func (a artifacts) write(run *runDir, cfg Config, ds *data.Dataset, test eval.Predictions) error {
-	a.meta.Go = runtime.Version()
-	a.meta.Trainer = versionString()
+	a.meta = a.meta.final()
 	a.timing.GlobalBatch = cfg.BatchSize
 	a.timing.Epochs = len(a.history)
 	for _, h := range a.history {
@@ -137,10 +147,13 @@ func (a artifacts) write(run *runDir, cfg Config, ds *data.Dataset, test eval.Pr
 	for _, f := range []struct {
 		name string
 		v    any
-	}{{"config.json", a.meta}, {"metrics.json", a.metrics}, {"timing.json", a.timing}, {"model.json", a.model}} {
+	}{{"config.json", a.meta}, {"metrics.json", a.metrics}, {"timing.json", a.timing}} {
 		if err := writeJSON(run.file(f.name), f.v); err != nil {
 			return err
 		}
+	}
+	if err := writeAtomic(run.file("model.json"), a.model.writeTo); err != nil {
+		return err
 	}
 	fc, haveForecast := forecast(ds, test)
 	if err := writeFileAtomic(run.file("history.csv"), historyCSV(a.history)); err != nil {
@@ -220,7 +233,16 @@ func writeJSON(path string, v any) error {
 // writeFileAtomic writes b to a temporary file beside path, syncs it and
 // renames it into place, so a reader never sees a half-written file and a
 // failure leaves nothing behind.
-func writeFileAtomic(path string, b []byte) (err error) {
+func writeFileAtomic(path string, b []byte) error {
+	return writeAtomic(path, func(w io.Writer) error {
+		_, err := w.Write(b)
+		return err
+	})
+}
+
+// writeAtomic is writeFileAtomic for content produced by write, through a
+// buffer, so large files are never held in memory whole.
+func writeAtomic(path string, write func(io.Writer) error) (err error) {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
@@ -232,7 +254,11 @@ func writeFileAtomic(path string, b []byte) (err error) {
 			err = fmt.Errorf("writing %s: %w", path, err)
 		}
 	}()
-	if _, err = f.Write(b); err != nil {
+	bw := bufio.NewWriterSize(f, 64<<10)
+	if err = write(bw); err != nil {
+		return err
+	}
+	if err = bw.Flush(); err != nil {
 		return err
 	}
 	if err = f.Sync(); err != nil {

@@ -97,6 +97,19 @@ func parseBenchFlags(args []string, out io.Writer) (benchOptions, error) {
 	return o, nil
 }
 
+// benchArchFlags are the trainer flags that build bc's network.
+func benchArchFlags(bc benchConfig) []string {
+	a := bc.arch
+	switch a.Kind() {
+	case mlp.ModelLSTM:
+		return []string{"--model", a.Kind(), "--hidden_dim", fmt.Sprint(a.Hidden[0]), "--num_layers", fmt.Sprint(len(a.Hidden))}
+	case mlp.ModelTransformer:
+		return []string{"--model", a.Kind(), "--hidden_dim", fmt.Sprint(a.DModel), "--num_layers", fmt.Sprint(a.Layers),
+			"--heads", fmt.Sprint(a.Heads), "--ff_dim", fmt.Sprint(a.FF)}
+	}
+	return []string{"--layers", joinInts(a.Hidden, ",")}
+}
+
 func lookupBench(name string) *benchConfig {
 	for i := range benchConfigs {
 		if benchConfigs[i].name == name {
@@ -135,6 +148,7 @@ func benchMain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	setLiveComm(comm)
 	w := newWorld(comm, stdout, stderr)
 	helpOut := io.Discard
 	if w.root {

@@ -125,16 +125,12 @@ func (c *checkpointer) due(cfg Config, epochsDone, bestEpoch int) bool {
 // write saves ck atomically (temporary file, fsync, rename, fsync of the
 // folder) and removes all but the newest `keep` checkpoints.
 func writeCheckpoint[T mlp.Float](c *checkpointer, ck *mlp.Checkpoint[T]) (string, error) {
-	b, err := ck.Encode()
-	if err != nil {
-		return "", err
-	}
 	dir := filepath.Join(c.run.path, checkpointDir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("checkpoint: %w", err)
 	}
 	path := filepath.Join(dir, checkpointName(ck.Progress.Epoch, ck.Progress.Step))
-	if err := writeFileAtomic(path, b); err != nil {
+	if err := writeAtomic(path, ck.EncodeTo); err != nil {
 		return "", fmt.Errorf("checkpoint: %w", err)
 	}
 	if d, err := os.Open(dir); err == nil {

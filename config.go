@@ -113,6 +113,19 @@ var modelHelp = map[string]string{
                4 heads, 2 layers, ff 128)`,
 }
 
+// memoryHelp says how the memory check works.
+const memoryHelp = `
+Memory: before allocating anything large, every rank estimates what it needs
+(parameters, gradients, optimizer state, the best-weights copy, one shard's
+activations, the data, and on rank 0 the predictions and write buffers, plus
+about 32 MiB for the Go runtime, MPI and OpenBLAS) and compares it with what
+it may use: the memory limit of its cgroup (a pod's or a Slurm job's, cgroup
+v1 or v2) or the machine's MemAvailable, whichever is lower, divided by the
+ranks on its host. A run that cannot fit stops at once, naming both figures
+and the flags to change. The model line prints the estimate; config.json
+keeps it ("memory").
+`
+
 // trainEpilogue follows the flags in trainer -h.
 func trainEpilogue() string {
 	var b strings.Builder
@@ -120,6 +133,7 @@ func trainEpilogue() string {
 	for _, m := range mlp.Models {
 		fmt.Fprintf(&b, "  %-12s %s\n", m, modelHelp[m])
 	}
+	b.WriteString(memoryHelp)
 	return b.String()
 }
 
@@ -162,7 +176,7 @@ func newTrainFlags(c *Config, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.Act, "activation", c.Act, "mlp: hidden activation: relu | tanh")
 	fs.StringVar(&c.DType, "dtype", c.DType, "element type: float32 | float64 (the exact reference)")
 	fs.IntVar(&c.Epochs, "epochs", c.Epochs, "training epochs")
-	fs.IntVar(&c.BatchSize, "batch_size", c.BatchSize, "GLOBAL batch size, split over the ranks (ranks change speed, not results)")
+	fs.IntVar(&c.BatchSize, "batch_size", c.BatchSize, "GLOBAL batch size, split over the ranks (ranks change speed, not results); beyond the training windows: one batch of all of them per epoch")
 	fs.Float64Var(&c.LR, "lr", c.LR, "learning rate")
 	fs.StringVar(&c.Optimizer, "optimizer", c.Optimizer, "optimizer: adam | sgd")
 	fs.Float64Var(&c.Momentum, "momentum", c.Momentum, "SGD momentum")
@@ -170,7 +184,7 @@ func newTrainFlags(c *Config, out io.Writer) *flag.FlagSet {
 	fs.IntVar(&c.Patience, "patience", c.Patience, "stop after this many epochs without a better validation loss and keep the best weights (0 = off)")
 	fs.Uint64Var(&c.Seed, "seed", c.Seed, "seed for initialisation and shuffling")
 	fs.StringVar(&c.Out, "out", c.Out, "folder that receives the run folder")
-	fs.StringVar(&c.RunID, "run_id", c.RunID, "run folder name under --out (default run-<UTC date-time>)")
+	fs.StringVar(&c.RunID, "run_id", c.RunID, "run folder name under --out (default run-<UTC date-time to the ms>-<6 random hex digits>, unique)")
 	fs.BoolVar(&c.Overwrite, "overwrite", c.Overwrite, "replace an existing run folder of the same name")
 	fs.BoolVar(&c.NoPlots, "no_plots", c.NoPlots, "do not draw loss.png and predictions.png")
 	fs.BoolVar(&c.Quiet, "quiet", c.Quiet, "print only the summary, not one line per epoch")
@@ -178,6 +192,7 @@ func newTrainFlags(c *Config, out io.Writer) *flag.FlagSet {
 	fs.IntVar(&c.CkptEvery, "checkpoint_every", c.CkptEvery, "rank 0 writes a checkpoint after every this many epochs and at the end (0 = only at the end)")
 	fs.IntVar(&c.KeepCkpts, "keep_checkpoints", c.KeepCkpts, "how many of the newest checkpoints to keep in RUN/checkpoints/")
 	fs.Var(resumeFlag{&c.Resume}, "resume", "continue from the latest checkpoint of --out/--run_id (or of the newest run under --out); --resume=FILE names one; --resume=auto resumes --run_id if it has a checkpoint and starts it otherwise (for job retries)")
+	documentRanges(fs)
 	return fs
 }
 
@@ -224,19 +239,8 @@ func (c Config) trainConfig() mlp.TrainConfig {
 
 // validate checks every field; errors name the flag.
 func (c Config) validate() error {
-	pos := func(name string, v int) error {
-		if v <= 0 {
-			return usagef("--%s %d: must be positive", name, v)
-		}
-		return nil
-	}
-	for _, e := range []error{
-		pos("epochs", c.Epochs), pos("batch_size", c.BatchSize), pos("window", c.Window),
-		pos("horizon", c.Horizon),
-	} {
-		if e != nil {
-			return e
-		}
+	if err := c.checkSizes(); err != nil {
+		return err
 	}
 	finitePos := func(name string, v float64) error {
 		if !(v > 0) || math.IsInf(v, 0) {
@@ -252,15 +256,6 @@ func (c Config) validate() error {
 	}
 	if c.Momentum < 0 || c.Momentum >= 1 || math.IsNaN(c.Momentum) {
 		return usagef("--momentum %v: must be in [0, 1)", c.Momentum)
-	}
-	if c.CkptEvery < 0 {
-		return usagef("--checkpoint_every %d: must be >= 0", c.CkptEvery)
-	}
-	if c.KeepCkpts < 1 {
-		return usagef("--keep_checkpoints %d: must be >= 1", c.KeepCkpts)
-	}
-	if c.Patience < 0 {
-		return usagef("--patience %d: must be >= 0", c.Patience)
 	}
 	if !(c.TrainFrac > 0 && c.ValFrac > 0 && c.TrainFrac+c.ValFrac < 1) {
 		return usagef("--train_frac %v --val_frac %v: need both > 0 and a sum < 1 (test gets the rest)", c.TrainFrac, c.ValFrac)

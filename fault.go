@@ -1,8 +1,10 @@
-// fault.go: an injected fault for testing the divergence guard end to end:
+// fault.go: injected faults for testing the guards end to end:
 // MPITRAIN_FAULT=nan@STEP[/RANK] puts a NaN into one rank's gradient at
 // global training step STEP (1-based, counted over the whole run), just
-// before the step's Allreduce. Nothing else reads it; it exists so tests can
-// prove that a non-finite value stops every rank at the same step.
+// before the step's Allreduce; panic@STEP[/RANK] makes that rank panic
+// there instead. Nothing else reads it; it exists so tests can prove that
+// a non-finite value stops every rank at the same step, and that a panic
+// ends the job with one line.
 package main
 
 import (
@@ -20,7 +22,8 @@ const faultEnv = "MPITRAIN_FAULT"
 // faultReducer wraps a reducer and poisons one gradient buffer.
 type faultReducer struct {
 	mlp.Reducer
-	step, rank int // inject at this gradient Allreduce on this rank
+	step, rank int  // inject at this gradient Allreduce on this rank
+	panics     bool // panic instead of poisoning
 	calls      int
 }
 
@@ -30,13 +33,13 @@ func withFault(r mlp.Reducer) (mlp.Reducer, error) {
 	if spec == "" {
 		return r, nil
 	}
-	bad := fmt.Errorf("%s=%q: want nan@STEP or nan@STEP/RANK", faultEnv, spec)
-	at, ok := strings.CutPrefix(spec, "nan@")
-	if !ok {
+	bad := fmt.Errorf("%s=%q: want nan@STEP, panic@STEP, nan@STEP/RANK or panic@STEP/RANK", faultEnv, spec)
+	kind, at, ok := strings.Cut(spec, "@")
+	if !ok || kind != "nan" && kind != "panic" {
 		return nil, bad
 	}
 	stepS, rankS, _ := strings.Cut(at, "/")
-	f := &faultReducer{Reducer: r}
+	f := &faultReducer{Reducer: r, panics: kind == "panic"}
 	var err error
 	if f.step, err = strconv.Atoi(stepS); err != nil || f.step < 1 {
 		return nil, bad
@@ -56,7 +59,11 @@ func (f *faultReducer) poison(n int) bool {
 		return false
 	}
 	f.calls++
-	return f.calls == f.step && f.Rank() == f.rank
+	hit := f.calls == f.step && f.Rank() == f.rank
+	if hit && f.panics {
+		panic(fmt.Sprintf("%s: injected panic at step %d", faultEnv, f.step))
+	}
+	return hit
 }
 
 func (f *faultReducer) SumFloat32(b []float32) error {

@@ -34,6 +34,7 @@ func usagef(format string, args ...any) error {
 }
 
 func main() {
+	defer onPanic(os.Stderr)
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

@@ -3,10 +3,12 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"time"
 
 	"mpitrain/data"
@@ -30,6 +32,42 @@ type modelFile struct {
 	Fingerprint string          `json:"data_fingerprint"`
 	LastDate    string          `json:"last_training_date"`
 	Params      []float64       `json:"params"`
+}
+
+// writeTo writes m as indented JSON, the parameters one per line as they
+// are formatted, so that a large model's file is never built in memory.
+func (m modelFile) writeTo(w io.Writer) error {
+	params := m.Params
+	m.Params = nil
+	head, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	// head ends with `"params": null` and the closing brace.
+	const tail = "\"params\": null\n}"
+	if !bytes.HasSuffix(head, []byte(tail)) {
+		return fmt.Errorf("model.json: unexpected layout")
+	}
+	if _, err := w.Write(head[:len(head)-len(tail)]); err != nil {
+		return err
+	}
+	buf := []byte("\"params\": [")
+	for i, v := range params {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, "\n    "...)
+		buf = strconv.AppendFloat(buf, v, 'g', -1, 64)
+		if len(buf) > 32<<10 {
+			if _, err := w.Write(buf); err != nil {
+				return err
+			}
+			buf = buf[:0]
+		}
+	}
+	buf = append(buf, "\n  ]\n}\n"...)
+	_, err = w.Write(buf)
+	return err
 }
 
 func newModelFile[T mlp.Float](cfg Config, arch mlp.Config, ds *data.Dataset, fp string, params []T) modelFile {

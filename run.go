@@ -82,9 +82,9 @@ func trainTyped[T mlp.Float](w *world, cfg Config, ds *data.Dataset, run *runDir
 			Fingerprint: meta.Fingerprint, Settings: settings, Params: net.Params(), Progress: *p})
 	}
 
-	w.printf("model: %s, %d parameters, %s, %s lr %g, global batch %d (%d per rank), %d epochs\n",
+	w.printf("model: %s, %d parameters, %s, %s lr %g, global batch %d (%d per rank), %d epochs, %s\n",
 		describeArch(arch), arch.NumParams(), cfg.DType, cfg.Optimizer, cfg.LR, cfg.BatchSize,
-		mlp.ShardRows(cfg.BatchSize, size), cfg.Epochs)
+		mlp.ShardRows(cfg.BatchSize, size), cfg.Epochs, meta.Memory.line(size))
 	hooks := mlp.Hooks[T]{Stop: stop.Load}
 	hooks.OnEpoch = func(s mlp.EpochStats, _ *mlp.Trainer[T], p *mlp.Progress[T]) {
 		if !cfg.Quiet {

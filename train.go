@@ -4,12 +4,14 @@ package main
 
 import (
 	"bytes"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -26,6 +28,7 @@ func trainMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "trainer: %v\n", err)
 		return exitFail
 	}
+	setLiveComm(comm)
 	w := newWorld(comm, stdout, stderr)
 	code := w.train(args)
 	if code != exitOK {
@@ -88,6 +91,21 @@ func (w *world) train(args []string) int {
 		return w.startupFailure(err)
 	}
 
+	if cfg.BatchSize > ds.Train.N {
+		w.printf("data: --batch_size %d exceeds the %d training windows: one batch of all of them per epoch\n", cfg.BatchSize, ds.Train.N)
+		cfg.BatchSize = ds.Train.N
+		if cfg.BatchSize < w.comm.Size() {
+			err = usagef("--batch_size: the %d training windows are fewer than the %d ranks", ds.Train.N, w.comm.Size())
+		}
+	}
+	var mem memoryReport
+	if err == nil {
+		mem, err = checkMemory(cfg, ds, w.comm.Rank(), w.comm.Size(), ranksOnHost(hosts, w.comm.Rank()))
+	}
+	if err = w.agree(err); err != nil {
+		return w.startupFailure(err)
+	}
+
 	var run *runDir
 	var ckpt []byte
 	if w.root {
@@ -96,12 +114,27 @@ func (w *world) train(args []string) int {
 	if err = w.agree(err); err != nil {
 		return w.startupFailure(err)
 	}
+	if w.root {
+		setLiveRun(run.path)
+	}
 
 	w.printf("data: %s | %d windows of %d -> %d | train %d, val %d, test %d | scale %s | fingerprint %s\n",
 		src, ds.Train.N+ds.Val.N+ds.Test.N, cfg.Window, cfg.Horizon, ds.Train.N, ds.Val.N, ds.Test.N, cfg.Scale, fp[:12])
 
 	meta := runMeta{Config: cfg, Ranks: w.comm.Size(), Hosts: hosts, Fingerprint: fp, Source: src,
-		MPI: w.comm.LibraryVersion(), Started: time.Now().UTC()}
+		MPI: w.comm.LibraryVersion(), Started: time.Now().UTC(), Memory: mem}
+	// A new run writes config.json first, so that a run the kernel kills
+	// before its first checkpoint leaves a folder saying what it was (and
+	// no metrics.json). A resumed run's folder keeps its own until the end.
+	if w.root && run.from == "" {
+		err = writeJSON(run.file("config.json"), meta.final())
+	}
+	if err = w.agree(err); err != nil {
+		if w.root {
+			run.discardIfEmpty()
+		}
+		return w.startupFailure(err)
+	}
 	stop, unwatch := watchSignals(w)
 	if cfg.DType == "float64" {
 		err = trainTyped[float64](w, cfg, ds, run, ckpt, meta, stop)
@@ -334,10 +367,10 @@ func openRun(cfg Config) (*runDir, []byte, error) {
 		return nil, nil, err
 	}
 	if path == "" { // --resume=auto with nothing to resume
-		if run := filepath.Join(cfg.Out, cfg.RunID); dirExists(run) && !cfg.Overwrite {
-			if entries, _ := os.ReadDir(run); len(entries) == 0 {
-				return &runDir{path: run}, nil, nil // an empty folder left by an earlier attempt
-			}
+		if run := filepath.Join(cfg.Out, cfg.RunID); dirExists(run) && !cfg.Overwrite && diedBeforeCheckpoint(run) {
+			// An earlier attempt ended before its first checkpoint (killed,
+			// or its node lost): nothing to continue, so start over in it.
+			return &runDir{path: run}, nil, nil
 		}
 		r, err := prepareRunDir(cfg)
 		return r, nil, err
@@ -366,13 +399,58 @@ func dirExists(p string) bool {
 	return err == nil && st.IsDir()
 }
 
-// prepareRunDir creates outputs/<run-id>/; an existing folder is an error
-// unless --overwrite, in which case it is removed first.
-func prepareRunDir(cfg Config) (*runDir, error) {
-	id := cfg.RunID
-	if id == "" {
-		id = "run-" + time.Now().UTC().Format("20060102-150405")
+// diedBeforeCheckpoint reports whether run is the folder of a run that
+// ended before its first checkpoint and before its metrics: empty, or
+// holding only what a run writes at its start (config.json).
+func diedBeforeCheckpoint(run string) bool {
+	entries, err := os.ReadDir(run)
+	if err != nil {
+		return false
 	}
+	for _, e := range entries {
+		switch {
+		case e.Name() == "config.json", strings.HasPrefix(e.Name(), ".config.json.tmp-"):
+		case e.Name() == checkpointDir && len(listCheckpoints(run)) == 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// defaultRunID is run-<UTC date-time to the millisecond>-<6 random hex
+// digits>: ids sort by start time, and runs started in the same
+// millisecond on one host or many still differ.
+func defaultRunID(now time.Time) string {
+	var b [3]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand does not fail on Linux
+	}
+	return fmt.Sprintf("run-%s-%x", now.UTC().Format("20060102-150405.000"), b)
+}
+
+// prepareRunDir creates outputs/<run-id>/; an existing folder is an error
+// unless --overwrite, in which case it is removed first. A default id that
+// exists already (a run started in the same millisecond drew the same
+// suffix) is drawn again.
+func prepareRunDir(cfg Config) (*runDir, error) {
+	if cfg.RunID == "" {
+		if err := os.MkdirAll(cfg.Out, 0o755); err != nil {
+			return nil, fmt.Errorf("--out %s: %w", cfg.Out, err)
+		}
+		for range 100 {
+			path := filepath.Join(cfg.Out, defaultRunID(time.Now()))
+			err := os.Mkdir(path, 0o755)
+			if err == nil {
+				return &runDir{path: path, created: true}, nil
+			}
+			if !errors.Is(err, os.ErrExist) {
+				return nil, fmt.Errorf("--out %s: %w", cfg.Out, err)
+			}
+		}
+		return nil, fmt.Errorf("--out %s: no free run id after 100 draws", cfg.Out)
+	}
+	id := cfg.RunID
 	path := filepath.Join(cfg.Out, id)
 	if _, err := os.Stat(path); err == nil {
 		if !cfg.Overwrite {

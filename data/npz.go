@@ -21,7 +21,7 @@ const NPZVersion = 1
 
 // maxElems bounds the size an NPZ header may claim, so a corrupt file
 // gives an error rather than a huge allocation.
-const maxElems = 1 << 31
+const maxElems = MaxNPZValues
 
 // splitNames are the key suffixes of the three splits, in file order.
 var splitNames = [3]string{"train", "val", "test"}
@@ -152,6 +152,12 @@ func ReadNPZ(path string) (*Dataset, error) {
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, fmt.Errorf("data: %w", err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, &NPZError{File: path, Msg: "not a regular file (an .npz is a zip archive, read at random offsets)"}
+	}
+	if fi.Size() > MaxNPZFileSize {
+		return nil, &NPZError{File: path, Msg: fmt.Sprintf("%d bytes, more than the %d GiB an NPZ may have: %v", fi.Size(), MaxNPZFileSize>>30, ErrTooLarge)}
 	}
 	z, err := npz.NewReader(f, fi.Size())
 	if err != nil {
@@ -425,7 +431,7 @@ func (r *npzReader) shape(key, dtype string) ([]int, error) {
 		}
 		elems *= s
 		if elems > maxElems {
-			return nil, r.errorf(key, "shape %s too large", shapeString(shape))
+			return nil, r.errorf(key, "shape %s holds more than %d values, the limit of an NPZ array: %v", shapeString(shape), maxElems, ErrTooLarge)
 		}
 	}
 	return shape, nil

@@ -177,6 +177,16 @@ func (c Config) FLOPsPerSample() (fwd, bwd int64) {
 	}
 }
 
+// ActivationValues is the number of values (of the element type) a model
+// built for maxBatch rows allocates besides its parameters and gradients:
+// the activations and their gradients that Forward and Backward keep.
+func (c Config) ActivationValues(maxBatch int) int64 {
+	switch c.Kind() {
+	default:
+		return mlpActivations(c, maxBatch)
+	}
+}
+
 // String is the shape as "60-128-128-1 relu" for the mlp.
 func (c Config) String() string {
 	switch c.Kind() {

@@ -331,3 +331,18 @@ func mlpFLOPs(c Config) (fwd, bwd int64) {
 	}
 	return fwd, bwd
 }
+
+// mlpActivations: every layer keeps its output (maxBatch, out) and, but the
+// last, the gradient of it.
+func mlpActivations(c Config, maxBatch int) int64 {
+	w := c.widths()
+	var n int64
+	for l := 1; l < len(w); l++ {
+		k := int64(2)
+		if l == len(w)-1 {
+			k = 1
+		}
+		n += k * int64(maxBatch) * int64(w[l])
+	}
+	return n
+}
