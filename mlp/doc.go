@@ -12,6 +12,14 @@
 // GEMM adds the product to it, and one loop applies the activation. Activations are allocated once for the largest
 // batch; a training step allocates nothing once warm.
 //
+// The LSTM (NewLSTM, Config.Model "lstm") keeps the same flat layout, with
+// PyTorch's tensor names: stacked LSTM layers over the window's steps and a
+// linear head on the last hidden state. Its forward pass projects every
+// step's input with one GEMM per layer and takes one GEMM per step for the
+// recurrence; its backward pass walks the steps in reverse over the gates
+// and cell states kept from forward, then forms each weight gradient with
+// one GEMM over all steps.
+//
 // Loss is the mean squared error over samples and outputs, like PyTorch's
 // MSELoss(reduction="mean"). In data-parallel training each rank computes the
 // SUM of squared errors over its shard and the gradient of that sum; one
