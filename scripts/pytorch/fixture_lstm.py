@@ -15,7 +15,8 @@
 # last step's hidden state. "stacked" is one nn.LSTM(num_layers=2); "uneven"
 # chains two one-layer nn.LSTMs of different hidden sizes, which is the same
 # computation as a stacked LSTM whose layers differ in size (nn.LSTM cannot
-# express that). Parameters are drawn from a fixed seed, biases included.
+# express that); "one-feature" is the trainer's default shape in small (one
+# value per step, one layer). Parameters are drawn from a fixed seed, biases included.
 #
 # PyTorch has two biases per layer, bias_ih and bias_hh, that only ever enter
 # the gates as their sum; the Go model keeps one, lstm.bias_l{l}. The fixture
@@ -36,6 +37,7 @@ CASES = [
     # name, features F, steps T, hidden sizes, out, rows, seed
     ("stacked", 3, 6, [5, 5], 2, 4, 1),
     ("uneven", 2, 5, [3, 4], 2, 3, 2),
+    ("one-feature", 1, 7, [6], 1, 3, 3),
 ]
 
 
