@@ -80,6 +80,7 @@ type LSTM[T Float] struct {
 	xt    []T // (steps, maxBatch, F): the input, time-major
 	dc    []T // (maxBatch, max H): gradient w.r.t. the cell state carried back through the steps
 	zeros []T // (maxBatch, max H): h_0 = c_0 = 0
+	acc   []T // (8 max H): lstmCellBackward's sums over rows
 }
 
 // NewLSTM allocates an LSTM for batches of up to maxBatch rows: parameters,
@@ -117,7 +118,7 @@ func NewLSTM[T Float](cfg Config, maxBatch int) *LSTM[T] {
 		nIn, maxH = nH, max(maxH, nH)
 	}
 	m.headOff = off
-	m.dc, m.zeros = make([]T, maxBatch*maxH), make([]T, maxBatch*maxH)
+	m.dc, m.zeros, m.acc = make([]T, maxBatch*maxH), make([]T, maxBatch*maxH), make([]T, 8*maxH)
 	m.bind()
 	return m
 }
@@ -238,7 +239,7 @@ func (m *LSTM[T]) Backward(x, dOut []T, rows int) {
 		} else {
 			in, dIn = m.layers[l-1].h[:steps*rows*L.nIn], m.layers[l-1].dh[:steps*rows*L.nIn]
 		}
-		lstmLayerBackward(L, dIn, in, m.dc, m.zeros, steps, rows, l == top)
+		lstmLayerBackward(L, dIn, in, m.dc, m.zeros, m.acc, steps, rows, l == top)
 	}
 }
 
@@ -276,7 +277,9 @@ func lstmLayerForward[T Float](L *lstmLayer[T], in, zeros []T, steps, rows int) 
 // dG[t] W_hh into dh[t-1]; then it adds into the layer's weight and bias
 // gradients (one GEMM each over all steps) and, when dIn is not nil, sets
 // dIn (steps, rows, nIn) to the gradient w.r.t. the layer's input in.
-func lstmLayerBackward[T Float](L *lstmLayer[T], dIn, in, dc, zeros []T, steps, rows int, top bool) {
+// A layer with one input per step gets dW_ih from the cell kernel instead
+// of a GEMM (see lstmCellBackward). acc is the kernel's scratch.
+func lstmLayerBackward[T Float](L *lstmLayer[T], dIn, in, dc, zeros, acc []T, steps, rows int, top bool) {
 	nH, nG := L.nH, 4*L.nH
 	n := steps * rows
 	dG := L.dG[:n*nG]
@@ -288,8 +291,12 @@ func lstmLayerBackward[T Float](L *lstmLayer[T], dIn, in, dc, zeros []T, steps, 
 		if t > 0 {
 			cPrev = L.c[s-rows*nH : s]
 		}
+		var x []T
+		if L.nIn == 1 {
+			x = in[t*rows : (t+1)*rows]
+		}
 		d := dG[t*rows*nG : (t+1)*rows*nG]
-		lstmCellBackward(d, dc, L.dh[s:s+rows*nH], L.gates[t*rows*nG:(t+1)*rows*nG], cPrev, L.tc[s:s+rows*nH], L.db, rows, nH)
+		lstmCellBackward(d, dc, L.dh[s:s+rows*nH], L.gates[t*rows*nG:(t+1)*rows*nG], cPrev, L.tc[s:s+rows*nH], L.db, L.dwih, x, acc, rows, nH)
 		if t > 0 {
 			beta := T(1)
 			if top {
@@ -298,7 +305,9 @@ func lstmLayerBackward[T Float](L *lstmLayer[T], dIn, in, dc, zeros []T, steps, 
 			gemm(false, false, rows, nH, nG, 1, d, nG, L.whh, nH, beta, L.dh[s-rows*nH:s], nH)
 		}
 	}
-	gemm(true, false, nG, L.nIn, n, 1, dG, nG, in, L.nIn, 1, L.dwih, L.nIn)
+	if L.nIn > 1 {
+		gemm(true, false, nG, L.nIn, n, 1, dG, nG, in, L.nIn, 1, L.dwih, L.nIn)
+	}
 	if steps > 1 {
 		gemm(true, false, nG, nH, n-rows, 1, dG[rows*nG:], nG, L.h, nH, 1, L.dwhh, nH)
 	}

@@ -39,14 +39,20 @@ func cellForward64(g, c, tc, h, cPrev []float64, rows, nH int) {
 	}
 }
 
-// cellForward32 is lstmCellForward at float32, with sigmoid32 and tanh32.
+// cellForward32 is lstmCellForward at float32, with sigmoid32 and tanh32:
+// 8 columns at a time where the CPU can (cellForward32Vec, bitwise the
+// same), the rest in Go.
 func cellForward32(g, c, tc, h, cPrev []float32, rows, nH int) {
+	j0 := cellForward32Vec(g, c, tc, h, cPrev, rows, nH)
+	if j0 == nH {
+		return
+	}
 	for r := 0; r < rows; r++ {
 		gr := g[r*4*nH : (r+1)*4*nH]
 		gi, gf, gg, gO := gr[:nH], gr[nH:2*nH], gr[2*nH:3*nH], gr[3*nH:4*nH]
 		s := r * nH
 		cr, tr, hr, pr := c[s:s+nH], tc[s:s+nH], h[s:s+nH], cPrev[s:s+nH]
-		for j := range cr {
+		for j := j0; j < nH; j++ {
 			i := sigmoid32(gi[j])
 			f := sigmoid32(gf[j])
 			v := tanh32(gg[j])
@@ -62,37 +68,67 @@ func cellForward32(g, c, tc, h, cPrev []float32, rows, nH int) {
 // lstmCellBackward is lstmCellForward's pair. Given dh (rows, nH), the
 // gradient w.r.t. the step's hidden state, and dc (rows, nH), the gradient
 // w.r.t. its cell state arriving from the next step, it writes dG (rows,
-// 4nH), the gradient w.r.t. the gates' pre-activations, adds its column
-// sums into db (4nH), and replaces dc by the gradient w.r.t. the previous
-// cell state. gates (rows, 4nH), cPrev and tc (rows, nH) are what the
-// forward step kept.
+// 4nH), the gradient w.r.t. the gates' pre-activations, and replaces dc by
+// the gradient w.r.t. the previous cell state. gates (rows, 4nH), cPrev
+// and tc (rows, nH) are what the forward step kept.
 //
 //	dc_t = dc + dh*o*(1-tc²)      dc ← dc_t*f
 //	dG_i = dc_t*g*i*(1-i)   dG_f = dc_t*cPrev*f*(1-f)
 //	dG_g = dc_t*i*(1-g²)    dG_o = dh*tc*o*(1-o)
-func lstmCellBackward[T Float](dG, dc, dh, gates, cPrev, tc, db []T, rows, nH int) {
-	db = db[:4*nH]
-	dbi, dbf, dbg, dbo := db[:nH], db[nH:2*nH], db[2*nH:3*nH], db[3*nH:]
+//
+// It also adds the column sums of dG into db (4nH) and, when x is not nil,
+// the column sums of dG weighted by x (rows) into dwx (4nH): the gradient
+// of a one-feature input's weights, which as a GEMM with one column costs
+// more than the whole rest of this loop. Each sum over the rows is formed
+// in acc (8nH scratch) and then added, the order the vector kernel uses.
+// Every product is rounded before the sum it feeds (explicit conversions),
+// so the results do not depend on fused multiply-adds, and at float32 the
+// vector kernel (cellBackward32Vec) gives the same bits.
+func lstmCellBackward[T Float](dG, dc, dh, gates, cPrev, tc, db, dwx, x, acc []T, rows, nH int) {
+	j0 := 0
+	if is32[T]() {
+		j0 = cellBackward32Vec(as32(dG), as32(dc), as32(dh), as32(gates), as32(cPrev), as32(tc), as32(db), as32(dwx), as32(x), rows, nH)
+	}
+	if j0 == nH {
+		return
+	}
+	sum, sumX := acc[:4*nH], acc[4*nH:8*nH]
+	clear(sum)
+	clear(sumX)
 	for r := 0; r < rows; r++ {
 		gr, dr := gates[r*4*nH:(r+1)*4*nH], dG[r*4*nH:(r+1)*4*nH]
-		gi, gf, gg, gO := gr[:nH], gr[nH:2*nH], gr[2*nH:3*nH], gr[3*nH:4*nH]
-		di, df, dg, dO := dr[:nH], dr[nH:2*nH], dr[2*nH:3*nH], dr[3*nH:4*nH]
 		s := r * nH
 		dcr, dhr, pr, tr := dc[s:s+nH], dh[s:s+nH], cPrev[s:s+nH], tc[s:s+nH]
-		for j := range dcr {
-			i, f, g, o := gi[j], gf[j], gg[j], gO[j]
+		for j := j0; j < nH; j++ {
+			i, f, g, o := gr[j], gr[nH+j], gr[2*nH+j], gr[3*nH+j]
 			t, d := tr[j], dhr[j]
-			dct := dcr[j] + d*o*(1-t*t)
-			vi := dct * g * i * (1 - i)
-			vf := dct * pr[j] * f * (1 - f)
-			vg := dct * i * (1 - g*g)
-			vo := d * t * o * (1 - o)
-			di[j], df[j], dg[j], dO[j] = vi, vf, vg, vo
-			dbi[j] += vi
-			dbf[j] += vf
-			dbg[j] += vg
-			dbo[j] += vo
+			dct := dcr[j] + T(T(d*o)*(1-T(t*t)))
+			vo := T(T(T(d*t)*o) * (1 - o))
+			vi := T(T(T(dct*g)*i) * (1 - i))
+			vg := T(T(dct*i) * (1 - T(g*g)))
+			vf := T(T(T(dct*pr[j])*f) * (1 - f))
+			dr[j], dr[nH+j], dr[2*nH+j], dr[3*nH+j] = vi, vf, vg, vo
+			sum[j] += vi
+			sum[nH+j] += vf
+			sum[2*nH+j] += vg
+			sum[3*nH+j] += vo
 			dcr[j] = dct * f
+		}
+		if x != nil {
+			xr := x[r]
+			for j := j0; j < nH; j++ {
+				for k := j; k < 4*nH; k += nH {
+					sumX[k] += T(dr[k] * xr)
+				}
+			}
+		}
+	}
+	for k := 0; k < 4; k++ {
+		for j := k*nH + j0; j < (k+1)*nH; j++ {
+			db[j] += sum[j]
+			if x != nil {
+				dwx[j] += sumX[j]
+			}
 		}
 	}
 }
