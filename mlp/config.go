@@ -20,7 +20,7 @@ const (
 )
 
 // Models lists the model names Config.Model accepts, the default first.
-var Models = []string{ModelMLP}
+var Models = []string{ModelMLP, ModelLSTM}
 
 // Config is the shape of a model. Every model reads a sample as In values:
 // a window of Steps() time steps of Features() values each, step after step
@@ -153,6 +153,8 @@ func (c Config) Tensors() []Tensor {
 		panic(err.Error())
 	}
 	switch c.Kind() {
+	case ModelLSTM:
+		return lstmTensors(c)
 	default:
 		return mlpTensors(c)
 	}
@@ -167,11 +169,13 @@ func (c Config) NumParams() int {
 
 // FLOPsPerSample counts the floating-point operations of one sample's
 // forward and backward pass in the matrix products, a multiply-add counted
-// as 2 (for the mlp, see mlpFLOPs). Elementwise work (biases, activations,
+// as 2 (see mlpFLOPs and lstmFLOPs). Elementwise work (biases, activations,
 // normalization, the loss) is not counted. Benchmarks divide these by time
 // for GFLOP/s.
 func (c Config) FLOPsPerSample() (fwd, bwd int64) {
 	switch c.Kind() {
+	case ModelLSTM:
+		return lstmFLOPs(c)
 	default:
 		return mlpFLOPs(c)
 	}
@@ -182,14 +186,19 @@ func (c Config) FLOPsPerSample() (fwd, bwd int64) {
 // the activations and their gradients that Forward and Backward keep.
 func (c Config) ActivationValues(maxBatch int) int64 {
 	switch c.Kind() {
+	case ModelLSTM:
+		return lstmActivations(c, maxBatch)
 	default:
 		return mlpActivations(c, maxBatch)
 	}
 }
 
-// String is the shape as "60-128-128-1 relu" for the mlp.
+// String is the shape as "60-128-128-1 relu" for the mlp and
+// "lstm 60x1-64-1" (steps x features, hidden sizes, output) for the lstm.
 func (c Config) String() string {
 	switch c.Kind() {
+	case ModelLSTM:
+		return lstmString(c)
 	default:
 		s := ""
 		for i, w := range c.widths() {

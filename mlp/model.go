@@ -45,6 +45,8 @@ func NewModel[T Float](cfg Config, maxBatch int) (Model[T], error) {
 		return nil, err
 	}
 	switch cfg.Kind() {
+	case ModelLSTM:
+		return NewLSTM[T](cfg, maxBatch), nil
 	default:
 		return NewNet[T](cfg, maxBatch), nil
 	}
