@@ -8,6 +8,8 @@
 #   make costmodel      Allreduce cost model and projected scaling to 64 ranks (scripts/costmodel.sh, root)
 #   make lint           staticcheck
 #   make sweep          scaling sweep over rank counts and batch sizes (scripts/sweep.sh)
+#   make hpsweep        hyperparameter sweeps of the committed grids, packed in one MPI job each (scripts/hpsweep.sh)
+#   make sweepspeed     one sweep job against a loop of mpirun jobs, side by side (scripts/sweep-speed.sh)
 
 NP     ?= 4
 ARGS   ?=
@@ -22,7 +24,7 @@ MPIRUN_FLAGS := $(if $(shell [ $(NP) -gt $(NPROC) ] && echo yes),--oversubscribe
 
 GOFILES := $(shell find . -name '*.go' -not -path './.git/*')
 
-.PHONY: all deps build run test vet fmt-check unit mpitest rehearsal bench costmodel lint sweep clean
+.PHONY: all deps build run test vet fmt-check unit mpitest rehearsal bench costmodel lint sweep hpsweep sweepspeed clean
 
 all: build
 
@@ -73,6 +75,12 @@ lint:
 
 sweep: build
 	bash scripts/sweep.sh
+
+hpsweep: build
+	bash scripts/hpsweep.sh
+
+sweepspeed: build
+	bash scripts/sweep-speed.sh ./trainer
 
 clean:
 	rm -f trainer

@@ -27,6 +27,9 @@ func convert[T mlp.Float](v []float64) []T {
 	return out
 }
 
+// errStopped is wrapped by the error of a run stopped on a signal.
+var errStopped = errors.New("stopped on a signal")
+
 // trainTyped trains at element type T on every rank; rank 0 then evaluates
 // and writes the artifacts into run. ckpt holds rank 0's checkpoint bytes
 // when resuming. Errors that every rank has alike are sharedError.
@@ -86,6 +89,9 @@ func trainTyped[T mlp.Float](w *world, cfg Config, ds *data.Dataset, run *runDir
 		describeArch(arch), arch.NumParams(), cfg.DType, cfg.Optimizer, cfg.LR, cfg.BatchSize,
 		mlp.ShardRows(cfg.BatchSize, size), cfg.Epochs, meta.Memory.line(size))
 	hooks := mlp.Hooks[T]{Stop: stop.Load}
+	if w.everyStep != nil {
+		hooks.Stop = func() bool { w.everyStep(); return stop.Load() }
+	}
 	hooks.OnEpoch = func(s mlp.EpochStats, _ *mlp.Trainer[T], p *mlp.Progress[T]) {
 		if !cfg.Quiet {
 			share := 0.0
@@ -115,16 +121,16 @@ func trainTyped[T mlp.Float](w *world, cfg Config, ds *data.Dataset, run *runDir
 	res, prog, err := mlp.Run(net, train, val, shards, red, cfg.trainConfig(), from, hooks)
 	switch {
 	case errors.Is(err, mlp.ErrStopped):
-		msg := fmt.Errorf("stopped on a signal at epoch %d, step %d", prog.Epoch+1, prog.Step)
+		msg := fmt.Errorf("%w at epoch %d, step %d", errStopped, prog.Epoch+1, prog.Step)
 		if prog.Step == 0 {
-			msg = fmt.Errorf("stopped on a signal after epoch %d", prog.Epoch)
+			msg = fmt.Errorf("%w after epoch %d", errStopped, prog.Epoch)
 		}
 		if w.root {
 			path, werr := save(prog)
 			if werr != nil {
-				return sharedError{fmt.Errorf("%v; writing its checkpoint failed: %v", msg, werr)}
+				return sharedError{fmt.Errorf("%w; writing its checkpoint failed: %v", msg, werr)}
 			}
-			msg = fmt.Errorf("%v; checkpoint %s; continue with --resume --run_id %s", msg, path, filepath.Base(run.path))
+			msg = fmt.Errorf("%w; checkpoint %s; continue with --resume --run_id %s", msg, path, filepath.Base(run.path))
 		}
 		return sharedError{msg}
 	case errors.Is(err, mlp.ErrNonFinite):

@@ -54,10 +54,6 @@ func (w *world) train(args []string) int {
 	if err == errHelp {
 		return exitOK
 	}
-	if err == nil && cfg.BatchSize < w.comm.Size() {
-		err = usagef("--batch_size %d is smaller than the %d ranks: every rank needs at least one sample per step",
-			cfg.BatchSize, w.comm.Size())
-	}
 	// Every rank parsed the same command line, so all fail alike; agree
 	// anyway so a rank started with other arguments cannot slip through.
 	if err = w.agree(err); err != nil {
@@ -74,6 +70,37 @@ func (w *world) train(args []string) int {
 		return exitFail
 	}
 
+	stop, unwatch := watchSignals(w)
+	err = w.trainRun(cfg, stop)
+	unwatch()
+	var end runEnd
+	if errors.As(err, &end) {
+		return end.code
+	}
+	return exitOK
+}
+
+// runEnd is how a training job ended that did not succeed: every rank has
+// it alike, with the same exit code, and the rank that knows why (rank 0,
+// or the failing rank) has printed the reason to w.stderr.
+type runEnd struct {
+	code int
+	err  error
+}
+
+func (e runEnd) Error() string { return e.err.Error() }
+func (e runEnd) Unwrap() error { return e.err }
+
+// trainRun trains cfg on w's communicator: every rank of it calls it with
+// the same cfg. It returns nil or a runEnd; an error that may be one
+// rank's alone ends the whole job (MPI_Abort) instead. stop, once set on
+// any rank, stops every rank at a step with a checkpoint.
+func (w *world) trainRun(cfg Config, stop *atomic.Bool) error {
+	if cfg.BatchSize < w.comm.Size() {
+		err := usagef("--batch_size %d is smaller than the %d ranks: every rank needs at least one sample per step",
+			cfg.BatchSize, w.comm.Size())
+		return w.startupFailure(w.agree(err))
+	}
 	hosts, err := gatherStrings(w.comm, hostLabel(w.comm))
 	if err != nil {
 		w.fatal(err)
@@ -100,7 +127,11 @@ func (w *world) train(args []string) int {
 	}
 	var mem memoryReport
 	if err == nil {
-		mem, err = checkMemory(cfg, ds, w.comm.Rank(), w.comm.Size(), ranksOnHost(hosts, w.comm.Rank()))
+		here := ranksOnHost(hosts, w.comm.Rank())
+		if w.hostRanks > 0 {
+			here = w.hostRanks
+		}
+		mem, err = checkMemory(cfg, ds, w.comm.Rank(), w.comm.Size(), here)
 	}
 	if err = w.agree(err); err != nil {
 		return w.startupFailure(err)
@@ -135,17 +166,15 @@ func (w *world) train(args []string) int {
 		}
 		return w.startupFailure(err)
 	}
-	stop, unwatch := watchSignals(w)
 	if cfg.DType == "float64" {
 		err = trainTyped[float64](w, cfg, ds, run, ckpt, meta, stop)
 	} else {
 		err = trainTyped[float32](w, cfg, ds, run, ckpt, meta, stop)
 	}
-	unwatch()
 	var same sharedError
 	switch {
 	case err == nil:
-		return exitOK
+		return nil
 	case errors.As(err, &same):
 		// The same error on every rank (a non-finite value, a stop on
 		// request, a checkpoint that does not fit): no rank waits in a
@@ -155,16 +184,16 @@ func (w *world) train(args []string) int {
 			w.errorf("%v", same.err)
 		}
 		if isUsage(same.err) {
-			return exitUsage
+			return runEnd{exitUsage, same.err}
 		}
-		return exitFail
+		return runEnd{exitFail, same.err}
 	default:
 		// Anything else may be one rank's alone: end the whole job now.
 		if w.root {
 			run.discardIfEmpty()
 		}
 		w.fatal(err)
-		return exitFail
+		return runEnd{exitFail, err}
 	}
 }
 
@@ -206,22 +235,28 @@ func watchSignals(w *world) (stop *atomic.Bool, unwatch func()) {
 }
 
 // startupFailure prints an agreed start-up error (own errors on the failing
-// rank; a peer failure on rank 0 only) and returns the exit code.
-func (w *world) startupFailure(err error) int {
+// rank; a peer failure on rank 0 only) and returns it as a runEnd with its
+// exit code; nil stays nil.
+func (w *world) startupFailure(err error) error {
+	if err == nil {
+		return nil
+	}
 	var peer errPeer
 	if errors.As(err, &peer) {
 		if w.root {
 			w.errorf("%v", err)
 		}
-		return peer.code
+		return runEnd{peer.code, err}
 	}
-	if _, ok := err.(quietError); !ok {
+	if q, ok := err.(quietError); ok {
+		err = q.err
+	} else {
 		w.errorf("%v", err)
 	}
 	if isUsage(err) {
-		return exitUsage
+		return runEnd{exitUsage, err}
 	}
-	return exitFail
+	return runEnd{exitFail, err}
 }
 
 // checkSame compares a string across ranks against rank 0's value.
