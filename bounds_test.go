@@ -37,6 +37,7 @@ func TestSizeFlagsOutOfRange(t *testing.T) {
 		{0, []string{"--keep_checkpoints", "0"}, "--keep_checkpoints 0: out of range 1..10,000"},
 		{0, []string{"--layers", "5,100000"}, `--layers "5,100000": "100000" is not a width in 1..65,536`},
 		{0, []string{"--layers", strings.Repeat("4,", 300) + "4"}, "--layers: 301 widths, at most 256"},
+		{0, []string{"--model", "lstm", "--layers", "8,8"}, "--layers: applies to --model mlp only"},
 		{0, []string{"--heads", "3"}, "--heads: applies to --model transformer only"},
 	} {
 		t.Run(strings.Join(tc.args, " ")[:min(40, len(strings.Join(tc.args, " ")))], func(t *testing.T) {
