@@ -317,6 +317,9 @@ func TestFetchStooq(t *testing.T) {
 	if want := []float64{3257.85, 3234.85, 3246.28, 3237.18, 3253.05}; !slices.Equal(s.Values, want) {
 		t.Errorf("values %v, want %v", s.Values, want)
 	}
+	if want := []string{"2020-01-02", "2020-01-03", "2020-01-06", "2020-01-07", "2020-01-08"}; !slices.Equal(days(s), want) {
+		t.Errorf("dates %v, want %v", days(s), want)
+	}
 	if s.Name != "stooq:^spx" {
 		t.Errorf("name %q", s.Name)
 	}
