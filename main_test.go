@@ -105,20 +105,87 @@ func readRows(t *testing.T, path string) [][]string {
 	return rows
 }
 
+// historyHeader is the first line of history.csv.
+const historyHeader = "epoch,train_loss,val_loss,epoch_s,compute_s,allreduce_s,eval_s"
+
+// historyRows returns history.csv's rows after the header. It fails the
+// test unless the header is historyHeader, there is at least one epoch and
+// the epochs count 1, 2, 3, ... (readRows has checked that every row has
+// the header's width).
+func historyRows(t *testing.T, dir string) [][]string {
+	t.Helper()
+	path := filepath.Join(dir, "history.csv")
+	rows := readRows(t, path)
+	if len(rows) < 2 || strings.Join(rows[0], ",") != historyHeader {
+		t.Fatalf("%s: %d lines starting %q, want the header %q and an epoch a line", path, len(rows), rows[0], historyHeader)
+	}
+	for i, r := range rows[1:] {
+		if r[0] != strconv.Itoa(i+1) {
+			t.Fatalf("%s line %d: epoch %q, want %d", path, i+2, r[0], i+1)
+		}
+	}
+	return rows[1:]
+}
+
 // readLosses returns history.csv's train and val loss columns.
 func readLosses(t *testing.T, dir string) (train, val []float64) {
 	t.Helper()
-	rows := readRows(t, filepath.Join(dir, "history.csv"))
-	for _, r := range rows[1:] {
-		a, _ := strconv.ParseFloat(r[1], 64)
-		b, _ := strconv.ParseFloat(r[2], 64)
+	for i, r := range historyRows(t, dir) {
+		a, err1 := strconv.ParseFloat(r[1], 64)
+		b, err2 := strconv.ParseFloat(r[2], 64)
+		if err1 != nil || err2 != nil {
+			t.Fatalf("%s/history.csv epoch %d: %v, %v", dir, i+1, err1, err2)
+		}
 		train, val = append(train, a), append(val, b)
 	}
 	return train, val
 }
 
+// sameHistory fails unless the runs in folders a and b have the same
+// epoch, train_loss and val_loss columns in history.csv, character for
+// character: the losses are written with %.17g, so equal text is equal
+// bits. (The other columns are seconds.)
+func sameHistory(t *testing.T, a, b string) {
+	t.Helper()
+	ha, hb := historyRows(t, a), historyRows(t, b)
+	if len(ha) != len(hb) {
+		t.Fatalf("%s has %d epochs in history.csv, %s has %d", a, len(ha), b, len(hb))
+	}
+	for i := range ha {
+		if x, y := strings.Join(ha[i][:3], ","), strings.Join(hb[i][:3], ","); x != y {
+			t.Errorf("history.csv epoch, train_loss, val_loss:\n%s: %s\n%s: %s", a, x, b, y)
+		}
+	}
+}
+
+// closeHistory is sameHistory to tol relative, for runs whose sums were
+// taken in another order (another number of ranks).
+func closeHistory(t *testing.T, a, b string, tol float64) {
+	t.Helper()
+	ta, va := readLosses(t, a)
+	tb, vb := readLosses(t, b)
+	if len(ta) != len(tb) {
+		t.Fatalf("%s has %d epochs in history.csv, %s has %d", a, len(ta), b, len(tb))
+	}
+	for i := range ta {
+		if d := max(relDiff(ta[i], tb[i]), relDiff(va[i], vb[i])); !(d <= tol) {
+			t.Errorf("epoch %d: train/val loss %.17g/%.17g in %s, %.17g/%.17g in %s (rel %.2g)", i+1, ta[i], va[i], a, tb[i], vb[i], b, d)
+		}
+	}
+}
+
 func relDiff(a, b float64) float64 {
 	return math.Abs(a-b) / math.Max(math.Abs(a), math.Abs(b))
+}
+
+// mustRead returns the contents of path, failing the test if it cannot.
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func readMetrics(t *testing.T, dir string) eval.Report {
@@ -232,13 +299,10 @@ func TestRanksChangeSpeedNotResultsFloat32(t *testing.T) {
 	args := []string{"--epochs", "2", "--batch_size", "64", "--no_plots"}
 	ref, _ := mustTrain(t, 1, out, "np1", args...)
 	dir, _ := mustTrain(t, 3, out, "np3", args...)
-	a, _ := readLosses(t, ref)
-	b, _ := readLosses(t, dir)
-	for i := range a {
-		if d := relDiff(a[i], b[i]); d > 1e-4 {
-			t.Errorf("epoch %d: train loss %g (np 1) vs %g (np 3), rel %.2g", i+1, a[i], b[i], d)
-		}
+	if a, b := historyRows(t, ref), historyRows(t, dir); len(a) != 2 || len(b) != 2 {
+		t.Fatalf("%d and %d epochs in history.csv, want 2", len(a), len(b))
 	}
+	closeHistory(t, ref, dir, 1e-4)
 }
 
 // Invariant 2: same seed, same np: a bitwise-identical model file.
@@ -247,14 +311,13 @@ func TestSameSeedSameModel(t *testing.T) {
 	args := []string{"--epochs", "2", "--no_plots"}
 	a, _ := mustTrain(t, 2, out, "a", args...)
 	b, _ := mustTrain(t, 2, out, "b", args...)
-	ma, _ := os.ReadFile(filepath.Join(a, "model.json"))
-	mb, _ := os.ReadFile(filepath.Join(b, "model.json"))
+	ma, mb := mustRead(t, filepath.Join(a, "model.json")), mustRead(t, filepath.Join(b, "model.json"))
 	if len(ma) == 0 || !bytes.Equal(ma, mb) {
 		t.Fatal("two runs with the same seed and np wrote different model files")
 	}
+	sameHistory(t, a, b)
 	c, _ := mustTrain(t, 2, out, "c", append(args, "--seed", "2")...)
-	mc, _ := os.ReadFile(filepath.Join(c, "model.json"))
-	if bytes.Equal(ma, mc) {
+	if mc := mustRead(t, filepath.Join(c, "model.json")); bytes.Equal(ma, mc) {
 		t.Fatal("a different seed wrote the same model file")
 	}
 }
