@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"mpitrain/collective/mpirun"
+	"mpitrain/data"
 	"mpitrain/mlp/eval"
 )
 
@@ -245,8 +246,8 @@ func TestBadFlags(t *testing.T) {
 			if len(lines) != 1 || !strings.Contains(lines[0], tc.want) {
 				t.Errorf("stderr %q: want one line naming %q", r.stderr, tc.want)
 			}
-			if entries, _ := os.ReadDir(out); len(entries) != 0 {
-				t.Errorf("bad input wrote %d entries into --out", len(entries))
+			if entries, err := os.ReadDir(out); err != nil || len(entries) != 0 {
+				t.Errorf("bad input wrote %d entries into --out (%v)", len(entries), err)
 			}
 		})
 	}
@@ -333,6 +334,14 @@ func TestRunArtifacts(t *testing.T) {
 			t.Errorf("%s missing or empty", f)
 		}
 	}
+	if h := historyRows(t, dir); len(h) != 2 {
+		t.Errorf("history.csv has %d epochs, want 2", len(h))
+	}
+	m := readMetrics(t, dir)
+	if m.Val.N != 756 || m.Test.N != 758 || !m.Points {
+		t.Errorf("metrics.json: val n %d, test n %d, points %v; want 756, 758, true", m.Val.N, m.Test.N, m.Points)
+	}
+	checkPredictions(t, dir, m)
 	if n := strings.Count(r.stdout, "world: "); n != 1 {
 		t.Errorf("world line printed %d times, want once (rank 0 only)", n)
 	}
@@ -360,13 +369,12 @@ func TestRunArtifacts(t *testing.T) {
 	}
 
 	// An existing run folder is never overwritten.
-	before, _ := os.ReadFile(filepath.Join(dir, "model.json"))
+	before := mustRead(t, filepath.Join(dir, "model.json"))
 	r2 := runTrainer(t, 2, time.Minute, "--out", out, "--run_id", "run", "--epochs", "1")
 	if r2.code != exitUsage || !strings.Contains(r2.stderr, "already exists") {
 		t.Errorf("re-using a run folder: exit %d, stderr %q", r2.code, r2.stderr)
 	}
-	after, _ := os.ReadFile(filepath.Join(dir, "model.json"))
-	if !bytes.Equal(before, after) {
+	if after := mustRead(t, filepath.Join(dir, "model.json")); !bytes.Equal(before, after) {
 		t.Error("the existing run folder was modified")
 	}
 
@@ -376,13 +384,59 @@ func TestRunArtifacts(t *testing.T) {
 		t.Errorf("predict: exit %d\n%s%s", p.code, p.stdout, p.stderr)
 	}
 	// plot history redraws the charts from the saved artifacts.
-	os.Remove(filepath.Join(dir, "loss.png"))
-	os.Remove(filepath.Join(dir, "predictions.svg"))
+	for _, f := range []string{"loss.png", "predictions.svg"} {
+		if err := os.Remove(filepath.Join(dir, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	p = runTrainer(t, 0, 30*time.Second, "plot", "history", dir)
 	_, err1 := os.Stat(filepath.Join(dir, "loss.png"))
 	_, err2 := os.Stat(filepath.Join(dir, "predictions.svg"))
 	if p.code != 0 || err1 != nil || err2 != nil {
 		t.Errorf("plot history: exit %d %s (%v, %v)", p.code, p.stderr, err1, err2)
+	}
+}
+
+// checkPredictions reads a run's predictions.csv on the embedded data: one
+// row per test window, each with its day's close as the actual value and
+// the day before's as persistence's, and mean absolute errors that are
+// metrics.json's MAEs in index points.
+func checkPredictions(t *testing.T, dir string, m eval.Report) {
+	t.Helper()
+	rows := readRows(t, filepath.Join(dir, "predictions.csv"))
+	if len(rows) != m.Test.N+1 || strings.Join(rows[0], ",") != "date,actual,predicted,persistence" {
+		t.Fatalf("predictions.csv: %d lines starting %q, want a header and %d test windows", len(rows), rows[0], m.Test.N)
+	}
+	s, err := data.LoadEmbedded("close")
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := map[string]int{}
+	for i, d := range s.Dates {
+		day[d.Format(time.DateOnly)] = i
+	}
+	var maeModel, maePersistence float64
+	for _, r := range rows[1:] {
+		var v [3]float64
+		for j := range v {
+			if v[j], err = strconv.ParseFloat(r[j+1], 64); err != nil {
+				t.Fatalf("predictions.csv %v: %v", r, err)
+			}
+		}
+		i, ok := day[r[0]]
+		if !ok || i == 0 || math.Abs(v[0]-s.Values[i]) > 5e-7 || math.Abs(v[2]-s.Values[i-1]) > 5e-7 {
+			t.Fatalf("predictions.csv %v: want the close of %s and of the day before from the data", r, r[0])
+		}
+		maeModel += math.Abs(v[0]-v[1]) / float64(m.Test.N)
+		maePersistence += math.Abs(v[0]-v[2]) / float64(m.Test.N)
+	}
+	if first, last := rows[1][0], rows[len(rows)-1][0]; first != "2017-04-13" || last != "2020-04-17" {
+		t.Errorf("predictions.csv runs from %s to %s, want the test period 2017-04-13 .. 2020-04-17", first, last)
+	}
+	if m.Test.Model.MAEPoints == nil || m.Test.Persistence.MAEPoints == nil ||
+		math.Abs(maeModel-*m.Test.Model.MAEPoints) > 1e-5 || math.Abs(maePersistence-*m.Test.Persistence.MAEPoints) > 1e-5 {
+		t.Errorf("predictions.csv gives MAEs %.6f (model) and %.6f (persistence); metrics.json says %v and %v",
+			maeModel, maePersistence, m.Test.Model.MAEPoints, m.Test.Persistence.MAEPoints)
 	}
 }
 
@@ -450,8 +504,15 @@ func TestDivergentDataStopsTheJob(t *testing.T) {
 	for i := 0; i < 300; i++ {
 		fmt.Fprintf(&body, "%s,%d\n", day.AddDate(0, 0, i).Format(time.DateOnly), 100+i%17)
 	}
-	os.WriteFile(filepath.Join(a, "d.csv"), []byte(body.String()), 0o644)
-	os.WriteFile(filepath.Join(b, "d.csv"), []byte(strings.Replace(body.String(), ",116\n", ",117\n", 1)), 0o644)
+	other := strings.Replace(body.String(), ",116\n", ",117\n", 1)
+	if other == body.String() {
+		t.Fatal("the two files do not differ")
+	}
+	for dir, s := range map[string]string{a: body.String(), b: other} {
+		if err := os.WriteFile(filepath.Join(dir, "d.csv"), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	// MPMD: rank 0 runs in folder a, rank 1 in folder b, same arguments.
 	args := []string{"--csv", "d.csv", "--out", t.TempDir(), "--epochs", "1"}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -476,15 +537,38 @@ func TestDivergentDataStopsTheJob(t *testing.T) {
 	}
 }
 
+// metrics.json's keys, which the README documents (test.model.mae_points
+// is what a sweep reads), each hold the figure of their name.
 func TestMetricsJSONKeys(t *testing.T) {
-	// metrics.json and the summary table use the same field names the README documents.
-	b, err := json.Marshal(eval.Report{})
+	pts := func(v float64) *float64 { return &v }
+	r := eval.Report{
+		Val: eval.SplitReport{N: 756, Model: eval.Scores{MAE: 0.03}},
+		Test: eval.SplitReport{N: 758, Model: eval.Scores{MSE: 0.001, MAE: 0.02, R2: 0.9, MAEPoints: pts(21.5), RMSEPoints: pts(30.25)},
+			Persistence: eval.Scores{MAE: 0.025, MAEPoints: pts(20.1)}, Linear: eval.Scores{MAE: 0.0225},
+			Skill: -0.0697, SkillScale: "index points"},
+		Points: true,
+	}
+	b, err := json.Marshal(r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{`"val"`, `"test"`, `"persistence"`, `"linear"`, `"mae_points"`, `"skill_vs_persistence"`} {
-		if !bytes.Contains(b, []byte(k)) {
-			t.Errorf("metrics.json lacks %s", k)
+	var doc map[string]any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]any{
+		"val.n": 756.0, "val.model.mae": 0.03, "test.n": 758.0, "test.model.mse": 0.001, "test.model.mae": 0.02, "test.model.r2": 0.9,
+		"test.model.mae_points": 21.5, "test.model.rmse_points": 30.25, "test.persistence.mae": 0.025,
+		"test.persistence.mae_points": 20.1, "test.linear.mae": 0.0225, "test.skill_vs_persistence": -0.0697,
+		"test.skill_scale": "index points", "points_available": true,
+	} {
+		var v any = doc
+		for _, k := range strings.Split(path, ".") {
+			obj, _ := v.(map[string]any)
+			v = obj[k]
+		}
+		if v != want {
+			t.Errorf("metrics.json %s = %v, want %v", path, v, want)
 		}
 	}
 }
