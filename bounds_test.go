@@ -265,8 +265,8 @@ func TestDefaultRunIDsDoNotCollide(t *testing.T) {
 		if !defaultID.MatchString(e.Name()) {
 			t.Errorf("run folder %q is not run-<date>-<time.ms>-<hex>", e.Name())
 		}
-		if _, err := os.Stat(filepath.Join(out, e.Name(), "metrics.json")); err != nil {
-			t.Errorf("%s: %v", e.Name(), err)
+		if m := readMetrics(t, filepath.Join(out, e.Name())); m.Test.N != 758 {
+			t.Errorf("%s: metrics.json has %d test windows, want 758", e.Name(), m.Test.N)
 		}
 		names = append(names, e.Name())
 	}
@@ -323,8 +323,11 @@ func TestKilledBeforeFirstCheckpoint(t *testing.T) {
 	if strings.Contains(r.stdout, "resume:") {
 		t.Errorf("a run with no checkpoint claimed to resume:\n%s", r.stdout)
 	}
-	if _, err := os.Stat(filepath.Join(run, "metrics.json")); err != nil {
-		t.Errorf("the restarted run did not finish: %v", err)
+	if h := historyRows(t, run); len(h) != 1 {
+		t.Errorf("the restarted run has %d epochs in history.csv, want 1", len(h))
+	}
+	if m := readMetrics(t, run); m.Test.N != 758 {
+		t.Errorf("the restarted run's metrics.json has %d test windows, want 758", m.Test.N)
 	}
 	r = runTrainer(t, 0, time.Minute, "--out", out, "--epochs", "1", "--quiet", "--no_plots")
 	if r.code != 0 {

@@ -239,8 +239,13 @@ func TestResumeAutoStartsFresh(t *testing.T) {
 	if strings.Contains(r.stdout, "resume:") {
 		t.Errorf("a fresh run claimed to resume:\n%s", r.stdout)
 	}
-	if c := listCheckpoints(dir); len(c) != 1 {
-		t.Errorf("checkpoints %v, want one", c)
+	if c := listCheckpoints(dir); len(c) != 1 || filepath.Base(c[0]) != checkpointName(1, 0) {
+		t.Errorf("checkpoints %v, want one, after epoch 1", c)
+	} else if ck, err := mlp.DecodeCheckpoint[float32](mustRead(t, c[0])); err != nil || ck.Progress.Epoch != 1 || len(ck.Progress.History) != 1 {
+		t.Errorf("checkpoint %s: %v, want one epoch done", c[0], err)
+	}
+	if h := historyRows(t, dir); len(h) != 1 {
+		t.Errorf("%d epochs in history.csv, want 1", len(h))
 	}
 	r = runTrainer(t, 2, time.Minute, "--out", out, "--resume=auto")
 	checkRefused(t, r, exitUsage, "--resume=auto: needs --run_id")
