@@ -142,9 +142,12 @@ func (e sharedError) Error() string { return e.err.Error() }
 
 // watchSignals turns the first SIGINT or SIGTERM into a stop request: the
 // ranks agree on it in the next step's Allreduce, finish that step, and
-// rank 0 writes a checkpoint. A second signal ends the process at once, and
-// so does any signal after unwatch (training is over; mpirun may SIGTERM
-// the ranks of a job one of whose ranks has already exited).
+// rank 0 writes a checkpoint. A second SIGINT (Ctrl-C) ends the process at
+// once; a second SIGTERM does not: under Slurm with mpirun every rank gets
+// one from slurmstepd and one from mpirun passing its own on, and whoever
+// sends them follows with SIGKILL after a grace period anyway. Any signal
+// after unwatch ends the process at once (training is over; mpirun may
+// SIGTERM the ranks of a job one of whose ranks has already exited).
 func watchSignals(w *world) (stop *atomic.Bool, unwatch func()) {
 	stop = new(atomic.Bool)
 	ch := make(chan os.Signal, 1)
@@ -153,7 +156,9 @@ func watchSignals(w *world) (stop *atomic.Bool, unwatch func()) {
 	go func() {
 		select {
 		case s := <-ch:
-			signal.Reset(syscall.SIGINT, syscall.SIGTERM)
+			// SIGTERM stays caught: the next one waits in ch unread, and
+			// later ones are dropped.
+			signal.Reset(syscall.SIGINT)
 			stop.Store(true)
 			if w.root {
 				fmt.Fprintf(w.stderr, "trainer: rank 0: %v: stopping after the current step and writing a checkpoint\n", s)
