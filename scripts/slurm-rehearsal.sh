@@ -104,15 +104,21 @@ if [[ ${#need[@]} -gt 0 ]]; then
 	log "installing ${need[*]} with apt-get"
 	t0=$(now)
 	export DEBIAN_FRONTEND=noninteractive
+	apt_log=$(mktemp /var/tmp/slurm-rehearsal-apt.XXXXXX)
 	for attempt in $(seq 20); do
-		if apt-get -o DPkg::Lock::Timeout=60 update -qq &&
-			apt-get -o DPkg::Lock::Timeout=60 install -y -qq "${need[@]}" >/dev/null; then
+		if apt-get -o DPkg::Lock::Timeout=60 update -qq >"$apt_log" 2>&1 &&
+			apt-get -o DPkg::Lock::Timeout=60 install -y -qq "${need[@]}" >>"$apt_log" 2>&1; then
 			break
 		fi
-		[[ $attempt == 20 ]] && die "apt-get install ${need[*]} failed"
+		if [[ $attempt == 20 ]]; then
+			tail -n 20 "$apt_log" >&2
+			rm -f "$apt_log"
+			die "apt-get install ${need[*]} failed"
+		fi
 		log "apt-get failed (lock held?), retrying in 15s"
 		sleep 15
 	done
+	rm -f "$apt_log"
 	log "installed ${need[*]} ($(since "$t0"))"
 fi
 for tool in slurmctld slurmd sbatch srun scontrol sinfo scancel munged nsenter unshare setpriv; do
