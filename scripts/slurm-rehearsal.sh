@@ -499,17 +499,21 @@ e1=$(newest_epoch "$run_b")
 ti=$(now)
 slurm "$job_b" scontrol requeue "$job_b"
 wait_state "$job_b" 60 PENDING
+# Pending: the stop checkpoint is written. The next interruption waits for
+# two more epochs, trained by the next start.
+s1=$(newest_epoch "$run_b")
 hold=$(scontrol show job -o "$job_b" | grep -o 'EligibleTime=[^ ]*' | cut -d= -f2 || true)
 wait_state "$job_b" 60 RUNNING
 log "job B = $job_b: scontrol requeue after epoch $e1: pending until $hold, running again after $(since "$ti")"
-wait_epoch "$job_b" "$run_b" $((e1 + 3))
+wait_epoch "$job_b" "$run_b" $((s1 + 2))
 e2=$(newest_epoch "$run_b")
 ti=$(now)
 slurm "$job_b" scancel --batch --signal=USR1 "$job_b"
 wait_state "$job_b" 60 PENDING
+s2=$(newest_epoch "$run_b")
 wait_state "$job_b" 60 RUNNING
 log "job B = $job_b: SIGUSR1 to the batch script (the time-limit warning) after epoch $e2: requeued itself, running again after $(since "$ti")"
-wait_epoch "$job_b" "$run_b" $((e2 + 3))
+wait_epoch "$job_b" "$run_b" $((s2 + 2))
 e3=$(newest_epoch "$run_b")
 ti=$(now)
 slurm "$job_b" scancel "$job_b"
