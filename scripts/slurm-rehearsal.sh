@@ -20,10 +20,10 @@
 # binding") and MpiDefault=pmix. Its state, spool, pid files and logs, the
 # jobs' output and run folders live in one temporary folder under /var/tmp,
 # which every node sees. Credentials live 10 s (cred_expire=10 instead of
-# 120), which is also how long Slurm holds a requeued job before starting it
-# again: releasing it at once (scontrol update starttime=now) raced the
-# previous start's teardown here ("Job credential revoked", and a PMIx
-# socket still in use by the old step on a node).
+# 120), which also makes Slurm hold a requeued job 11 s instead of 121
+# before starting it again: releasing it at once (scontrol update
+# starttime=now) raced the previous start's teardown here ("Job credential
+# revoked", and a PMIx socket still in use by the old step on a node).
 #
 # Every job is the real scripts/slurm/train.sbatch, submitted from the
 # shared folder (so it finds ./trainer, a link to TRAINER, and writes
