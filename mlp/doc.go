@@ -1,5 +1,5 @@
-// Package mlp is a data-parallel multilayer-perceptron regressor, generic
-// over the element type (float32 or float64).
+// Package mlp is a data-parallel regressor, a multilayer perceptron or
+// another Model, generic over the element type (float32 or float64).
 //
 // A Net keeps every parameter in one flat slice, Params, and every gradient
 // in a second slice, Grads, with the same layout: for each layer l in order,
@@ -11,6 +11,14 @@
 // (linearForward / linearBackward): the output starts as the bias rows, one
 // GEMM adds the product to it, and one loop applies the activation. Activations are allocated once for the largest
 // batch; a training step allocates nothing once warm.
+//
+// Transformer, the model "transformer", is a pre-LayerNorm Transformer
+// encoder read at the last position (PyTorch's nn.TransformerEncoderLayer
+// with norm_first=True), written the same way: one flat parameter slice
+// named tensor by tensor (Config.Tensors) and paired kernels
+// (layernormForward / layernormBackward with the cached mean and rstd,
+// attentionForward / attentionBackward with the cached softmax
+// probabilities, matrix products through one GEMM wrapper).
 //
 // Loss is the mean squared error over samples and outputs, like PyTorch's
 // MSELoss(reduction="mean"). In data-parallel training each rank computes the

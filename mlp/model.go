@@ -45,6 +45,8 @@ func NewModel[T Float](cfg Config, maxBatch int) (Model[T], error) {
 		return nil, err
 	}
 	switch cfg.Kind() {
+	case ModelTransformer:
+		return NewTransformer[T](cfg, maxBatch), nil
 	default:
 		return NewNet[T](cfg, maxBatch), nil
 	}

@@ -1,0 +1,102 @@
+// Multi-head self-attention's paired kernels, with the softmax
+// probabilities cached for the backward pass.
+package mlp
+
+import "math"
+
+// attentionForward computes, for every sample and head, the attention of
+// the last tq of the steps positions over all of them:
+// softmax(q kᵀ / sqrt(hd)) v, with no mask, the heads' outputs side by
+// side in atty. q, k and v are read from qkv, whose row for a position
+// holds the queries, then the keys, then the values, head h at columns
+// h*hd of each part (the layout of nn.MultiheadAttention's in_proj).
+// Only the query rows of the last tq positions are read. att keeps the
+// probabilities for attentionBackward. The products of a (sample, head)
+// are GEMMs on strided views of qkv, atty and att.
+//
+//	atty (rows*tq, heads*hd), att (rows, heads, tq, steps),
+//	qkv (rows*steps, 3*heads*hd)
+func attentionForward[T Float](atty, att, qkv []T, rows, steps, tq, heads, hd int) {
+	d := heads * hd
+	c := 3 * d
+	scale := T(1 / math.Sqrt(float64(hd)))
+	for r := 0; r < rows; r++ {
+		base := r * steps * c     // the sample's first position
+		q0 := base + (steps-tq)*c // its first query position
+		for h := 0; h < heads; h++ {
+			p := att[(r*heads+h)*tq*steps : (r*heads+h+1)*tq*steps]
+			gemm(false, true, tq, steps, hd, scale, qkv[q0+h*hd:], c, qkv[base+d+h*hd:], c, 0, p, steps)
+			softmaxForward(p, steps)
+			gemm(false, false, tq, hd, steps, 1, p, steps, qkv[base+2*d+h*hd:], c, 0, atty[r*tq*d+h*hd:], d)
+		}
+	}
+}
+
+// attentionBackward is attentionForward's pair. Given datty, the gradient
+// w.r.t. atty, it sets the gradients w.r.t. the keys and values of every
+// position and the queries of the last tq positions in dqkv (the query
+// columns of earlier positions are left as they are: nothing read them).
+// dp (tq, steps) is scratch for one (sample, head). With s the scaled
+// scores and p = softmax(s): dp = dO vᵀ, dv = pᵀ dO, ds = softmax's
+// backward of dp, dq = ds k / sqrt(hd) and dk = dsᵀ q / sqrt(hd).
+//
+//	dqkv (rows*steps, 3*heads*hd), dp (tq*steps), datty (rows*tq, heads*hd),
+//	qkv (rows*steps, 3*heads*hd), att (rows, heads, tq, steps)
+func attentionBackward[T Float](dqkv, dp, datty, qkv, att []T, rows, steps, tq, heads, hd int) {
+	d := heads * hd
+	c := 3 * d
+	scale := T(1 / math.Sqrt(float64(hd)))
+	dp = dp[:tq*steps]
+	for r := 0; r < rows; r++ {
+		base := r * steps * c
+		q0 := base + (steps-tq)*c
+		for h := 0; h < heads; h++ {
+			p := att[(r*heads+h)*tq*steps : (r*heads+h+1)*tq*steps]
+			dO := datty[r*tq*d+h*hd:]
+			gemm(false, true, tq, steps, hd, 1, dO, d, qkv[base+2*d+h*hd:], c, 0, dp, steps)
+			gemm(true, false, steps, hd, tq, 1, p, steps, dO, d, 0, dqkv[base+2*d+h*hd:], c)
+			softmaxBackward(dp, p, steps)
+			gemm(false, false, tq, hd, steps, scale, dp, steps, qkv[base+d+h*hd:], c, 0, dqkv[q0+h*hd:], c)
+			gemm(true, false, steps, hd, tq, scale, dp, steps, qkv[q0+h*hd:], c, 0, dqkv[base+d+h*hd:], c)
+		}
+	}
+}
+
+// softmaxForward replaces every row of s (rows of n) by its softmax,
+// exp(s - max) / sum(exp(s - max)).
+func softmaxForward[T Float](s []T, n int) {
+	for r := 0; r+n <= len(s); r += n {
+		x := s[r : r+n]
+		m := x[0]
+		for _, v := range x {
+			m = max(m, v)
+		}
+		var sum T
+		for i, v := range x {
+			e := T(math.Exp(float64(v - m)))
+			x[i] = e
+			sum += e
+		}
+		inv := 1 / sum
+		for i := range x {
+			x[i] *= inv
+		}
+	}
+}
+
+// softmaxBackward turns dp, the gradient w.r.t. the probabilities p (rows
+// of n), into the gradient w.r.t. the scores, in place:
+// ds = p * (dp - sum(p*dp)) row by row.
+func softmaxBackward[T Float](dp, p []T, n int) {
+	p = p[:len(dp)]
+	for r := 0; r+n <= len(dp); r += n {
+		d, q := dp[r:r+n], p[r:r+n]
+		var s T
+		for i, v := range d {
+			s += v * q[i]
+		}
+		for i, v := range d {
+			d[i] = q[i] * (v - s)
+		}
+	}
+}
