@@ -7,7 +7,8 @@ import (
 )
 
 // benchConfigs are the named configurations of the performance table
-// (`trainer bench` in the main package defines the same two).
+// (`trainer bench` in the main package defines the same two mlp ones), and
+// the transformer at the trainer's default sizes.
 var benchConfigs = []struct {
 	name  string
 	cfg   Config
@@ -15,6 +16,7 @@ var benchConfigs = []struct {
 }{
 	{"default", Config{In: 60, Hidden: []int{128, 128}, Out: 1}, 128},
 	{"large", Config{In: 60, Hidden: []int{512, 512, 512}, Out: 1}, 1024},
+	{"transformer", Config{Model: ModelTransformer, In: 60, Out: 1, DModel: 64, Heads: 4, Layers: 2, FF: 128}, 128},
 }
 
 // BenchmarkStep times Trainer.Step (gather, forward, backward, a one-rank
@@ -34,7 +36,10 @@ func BenchmarkStep64(b *testing.B) {
 }
 
 func benchStep[T Float](b *testing.B, cfg Config, batch int) {
-	net := NewNet[T](cfg, batch)
+	net, err := NewModel[T](cfg, batch)
+	if err != nil {
+		b.Fatal(err)
+	}
 	net.Init(1)
 	train := synth[T](4*batch, cfg.In, cfg.Out, 1, false)
 	tr, err := NewTrainer(net, train, Split[T]{}, NewSelfReducer(), TrainConfig{Epochs: 1, Batch: batch, LR: 1e-4, Optimizer: "adam"})
@@ -62,7 +67,10 @@ func benchStep[T Float](b *testing.B, cfg Config, batch int) {
 // more ranks), each with its GFLOP/s where it has products.
 func BenchmarkPhases(b *testing.B) {
 	for _, bc := range benchConfigs {
-		net := NewNet[float32](bc.cfg, bc.batch)
+		net, err := NewModel[float32](bc.cfg, bc.batch)
+		if err != nil {
+			b.Fatal(err)
+		}
 		net.Init(1)
 		data := synth[float32](bc.batch, bc.cfg.In, bc.cfg.Out, 1, false)
 		dOut := make([]float32, bc.batch*bc.cfg.Out)
