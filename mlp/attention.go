@@ -63,17 +63,20 @@ func attentionBackward[T Float](dqkv, dp, datty, qkv, att []T, rows, steps, tq, 
 }
 
 // softmaxForward replaces every row of s (rows of n) by its softmax,
-// exp(s - max) / sum(exp(s - max)).
+// exp(s - max) / sum(exp(s - max)): with math.Exp at float64, expShift32
+// at float32.
 func softmaxForward[T Float](s []T, n int) {
-	for r := 0; r+n <= len(s); r += n {
-		x := s[r : r+n]
-		m := x[0]
-		for _, v := range x {
-			m = max(m, v)
-		}
-		var sum T
+	if is32[T]() {
+		softmax32(as32(s), n)
+		return
+	}
+	s64 := as64(s)
+	for r := 0; r+n <= len(s64); r += n {
+		x := s64[r : r+n]
+		m := rowMax(x)
+		sum := 0.0
 		for i, v := range x {
-			e := T(math.Exp(float64(v - m)))
+			e := math.Exp(v - m)
 			x[i] = e
 			sum += e
 		}
@@ -82,6 +85,30 @@ func softmaxForward[T Float](s []T, n int) {
 			x[i] *= inv
 		}
 	}
+}
+
+// softmax32 is softmaxForward at float32.
+func softmax32(s []float32, n int) {
+	for r := 0; r+n <= len(s); r += n {
+		x := s[r : r+n]
+		inv := 1 / expShift32(x, rowMax(x))
+		for i := range x {
+			x[i] *= inv
+		}
+	}
+}
+
+// rowMax is the largest value of x (len(x) >= 1), by comparisons: the
+// builtin max, which orders NaNs and signed zeros, compiled to a sequence
+// several times slower here. A NaN in x makes its softmax NaN anyway.
+func rowMax[T Float](x []T) T {
+	m := x[0]
+	for _, v := range x[1:] {
+		if v > m {
+			m = v
+		}
+	}
+	return m
 }
 
 // softmaxBackward turns dp, the gradient w.r.t. the probabilities p (rows
