@@ -87,8 +87,17 @@ func softmaxForward[T Float](s []T, n int) {
 	}
 }
 
-// softmax32 is softmaxForward at float32.
+// softmax32 is softmaxForward at float32: on AVX2 where the CPU has it,
+// otherwise softmax32Go, with the same results.
 func softmax32(s []float32, n int) {
+	if !softmax32Vector(s, n) {
+		softmax32Go(s, n)
+	}
+}
+
+// softmax32Go is softmax32 in Go: the row's maximum, expShift32, and a
+// multiplication by the reciprocal of the sum.
+func softmax32Go(s []float32, n int) {
 	for r := 0; r+n <= len(s); r += n {
 		x := s[r : r+n]
 		inv := 1 / expShift32(x, rowMax(x))

@@ -1,0 +1,8 @@
+// The float32 softmax: no vector version off amd64.
+
+//go:build !amd64
+
+package mlp
+
+// softmax32Vector does nothing off amd64: softmax32Go does every row.
+func softmax32Vector(s []float32, n int) bool { return false }
