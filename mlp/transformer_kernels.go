@@ -92,10 +92,11 @@ func addColSums[T Float](db, d []T, ld, rows int) {
 	n := len(db)
 	r := 0
 	for ; r+4 <= rows; r += 4 {
-		a, b := d[r*ld:r*ld+n], d[(r+1)*ld:(r+1)*ld+n]
-		c, e := d[(r+2)*ld:(r+2)*ld+n], d[(r+3)*ld:(r+3)*ld+n]
-		for j := range db {
-			db[j] += (a[j] + b[j]) + (c[j] + e[j])
+		a := d[r*ld : r*ld+n]
+		b, c, e := d[(r+1)*ld:][:len(a)], d[(r+2)*ld:][:len(a)], d[(r+3)*ld:][:len(a)]
+		db := db[:len(a)]
+		for j, v := range a {
+			db[j] += (v + b[j]) + (c[j] + e[j])
 		}
 	}
 	for ; r < rows; r++ {
