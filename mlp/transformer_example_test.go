@@ -7,7 +7,7 @@ import (
 	"mpitrain/mlp"
 )
 
-func ExampleConfig_Tensors() {
+func ExampleConfig_Tensors_transformer() {
 	// A one-layer encoder over windows of 4 steps of 2 features.
 	cfg := mlp.Config{Model: mlp.ModelTransformer, In: 8, Features: 2, Out: 1, DModel: 8, Heads: 2, Layers: 1, FF: 16}
 	fmt.Println(cfg, "with", cfg.NumParams(), "parameters:")

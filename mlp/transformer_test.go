@@ -16,10 +16,10 @@ import (
 // d_model 8 in 2 heads, 2 layers, feed-forward 6, 2 outputs.
 var tinyTransformer = Config{Model: ModelTransformer, In: 10, Features: 2, Out: 2, DModel: 8, Heads: 2, Layers: 2, FF: 6}
 
-// modelSSE runs Forward and returns the SUM of squared errors and, when
+// sseAndGrad runs Forward and returns the SUM of squared errors and, when
 // dOut is not nil, its gradient w.r.t. the output, 2*(pred - y): the loss
 // the training step differentiates.
-func modelSSE[T Float](m Model[T], x, y []T, rows int, dOut []T) float64 {
+func sseAndGrad[T Float](m Model[T], x, y []T, rows int, dOut []T) float64 {
 	pred := m.Forward(x, rows)
 	s := 0.0
 	for i, p := range pred {
@@ -80,14 +80,14 @@ func TestTransformerGradientFiniteDifference(t *testing.T) {
 			d := synth[float64](rows, cfg.In, cfg.Out, 4, false)
 			dOut := make([]float64, rows*cfg.Out)
 			m.ZeroGrad()
-			modelSSE[float64](m, d.X, d.Y, rows, dOut)
+			sseAndGrad[float64](m, d.X, d.Y, rows, dOut)
 			m.Backward(d.X, dOut, rows)
 			got := append([]float64(nil), m.Grads()...)
 
 			p0 := append([]float64(nil), m.Params()...)
 			f := func(p []float64) float64 {
 				copy(m.Params(), p)
-				return modelSSE[float64](m, d.X, d.Y, rows, nil)
+				return sseAndGrad[float64](m, d.X, d.Y, rows, nil)
 			}
 			want := fd.Gradient(nil, f, p0, &fd.Settings{Formula: fd.Central, Step: 1e-6})
 			copy(m.Params(), p0)
@@ -129,8 +129,8 @@ func TestTransformerFloat32(t *testing.T) {
 	d64 := synth[float64](rows, cfg.In, cfg.Out, 9, false)
 	d32 := Split[float32]{X: f32s(d64.X), Y: f32s(d64.Y), N: rows}
 	dOut64, dOut32 := make([]float64, rows*cfg.Out), make([]float32, rows*cfg.Out)
-	modelSSE[float64](m64, d64.X, d64.Y, rows, dOut64)
-	modelSSE[float32](m32, d32.X, d32.Y, rows, dOut32)
+	sseAndGrad[float64](m64, d64.X, d64.Y, rows, dOut64)
+	sseAndGrad[float32](m32, d32.X, d32.Y, rows, dOut32)
 	out64, out32 := m64.Forward(d64.X, rows), m32.Forward(d32.X, rows)
 	for i := range out64 {
 		if math.Abs(float64(out32[i])-out64[i]) > 1e-4*(1+math.Abs(out64[i])) {
@@ -166,7 +166,7 @@ func TestTransformerBackwardAdds(t *testing.T) {
 	m := perturbed[float64](tinyTransformer, 4, 1)
 	d := synth[float64](4, tinyTransformer.In, tinyTransformer.Out, 2, false)
 	dOut := make([]float64, 4*tinyTransformer.Out)
-	modelSSE[float64](m, d.X, d.Y, 4, dOut)
+	sseAndGrad[float64](m, d.X, d.Y, 4, dOut)
 	keep := append([]float64(nil), dOut...)
 	m.Backward(d.X, dOut, 4)
 	once := append([]float64(nil), m.Grads()...)
@@ -353,11 +353,11 @@ func TestTransformerConfig(t *testing.T) {
 // allocate nothing once warm, at both precisions.
 func TestTransformerStepAllocs(t *testing.T) {
 	cfg := Config{Model: ModelTransformer, In: 24, Features: 2, Out: 1, DModel: 16, Heads: 4, Layers: 2, FF: 32}
-	t.Run("float32", func(t *testing.T) { checkModelAllocs[float32](t, cfg, 16) })
-	t.Run("float64", func(t *testing.T) { checkModelAllocs[float64](t, cfg, 16) })
+	t.Run("float32", func(t *testing.T) { checkTransformerAllocs[float32](t, cfg, 16) })
+	t.Run("float64", func(t *testing.T) { checkTransformerAllocs[float64](t, cfg, 16) })
 }
 
-func checkModelAllocs[T Float](t *testing.T, cfg Config, batch int) {
+func checkTransformerAllocs[T Float](t *testing.T, cfg Config, batch int) {
 	m, err := NewModel[T](cfg, batch)
 	if err != nil {
 		t.Fatal(err)

@@ -61,7 +61,7 @@ func TestTransformerTorchFixture(t *testing.T) {
 	}
 	rows := c.Rows
 	dOut := make([]float64, rows*c.Out)
-	loss := modelSSE[float64](m, f.X, f.Y, rows, dOut)
+	loss := sseAndGrad[float64](m, f.X, f.Y, rows, dOut)
 	out := m.Forward(f.X, rows)
 	worstOut := 0.0
 	for i, want := range f.Out {
