@@ -1,5 +1,5 @@
-// Benchmarks of one training step at the named configurations, and of its
-// parts.
+// Benchmarks of one training step at the named configurations, of its
+// parts, and of a transformer epoch.
 package mlp
 
 import (
@@ -100,5 +100,39 @@ func BenchmarkPhases(b *testing.B) {
 				opt.Step(net.Params(), net.Grads())
 			}
 		})
+	}
+}
+
+// BenchmarkTransformerEpoch times one epoch of the "transformer"
+// configuration at the size scripts/pytorch/time_transformer.py times
+// PyTorch on: 3,531 training windows in 28 steps of 128 (Adam), then the
+// loss on 756 validation windows, one rank, float32 and float64.
+func BenchmarkTransformerEpoch(b *testing.B) {
+	cfg := benchConfigs[2].cfg
+	b.Run("float32", func(b *testing.B) { transformerEpoch[float32](b, cfg, 128, 3531, 756) })
+	b.Run("float64", func(b *testing.B) { transformerEpoch[float64](b, cfg, 128, 3531, 756) })
+}
+
+func transformerEpoch[T Float](b *testing.B, cfg Config, batch, nTrain, nVal int) {
+	net, err := NewModel[T](cfg, batch)
+	if err != nil {
+		b.Fatal(err)
+	}
+	net.Init(1)
+	train, val := synth[T](nTrain, cfg.In, cfg.Out, 1, false), synth[T](nVal, cfg.In, cfg.Out, 2, false)
+	tr, err := NewTrainer(net, train, val, NewSelfReducer(), TrainConfig{Epochs: 1, Batch: batch, LR: 1e-3, Optimizer: "adam"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	steps := testShards(nTrain, batch, 1, 0, 1)(0)
+	if _, err := tr.Epoch(0, steps); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for e := 1; b.Loop(); e++ {
+		if _, err := tr.Epoch(e, steps); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
