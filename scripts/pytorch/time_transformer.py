@@ -8,6 +8,7 @@
 # it. From the repository's root:
 #
 #   scripts/pytorch/time_transformer.py [--epochs 6] [--threads 1] [--batch 128]
+#   OPENBLAS_NUM_THREADS=2 scripts/pytorch/time_transformer.py   # OpenBLAS on 2 threads
 #
 # The data are the embedded S&P 500 closes (data/sp500-2000.csv): windows of
 # 60 closes predicting the next one, cut chronologically 70/15/15 (3,531
@@ -18,20 +19,36 @@
 # MSELoss, then the validation loss in batches of 128 (eval mode, no
 # gradients). The model is float32, d_model 64, 4 heads, 2 layers,
 # feed-forward 128, the module of scripts/pytorch/fixture_transformer.py.
-# torch.set_num_threads(1) matches one trainer rank per core. The first
-# epoch is a warm-up; the script prints every epoch and the medians of the
-# others (whole epoch, its training steps, its validation, and the
-# process's CPU time, which a busy machine inflates less than wall time).
+# One thread (torch.set_num_threads(1), and OPENBLAS_NUM_THREADS=1 unless
+# the environment sets it: torch's setting does not reach OpenBLAS's own
+# pool, which otherwise takes every core for the larger products) matches
+# one trainer rank per core. The first epoch is a warm-up; the script
+# prints every epoch and the medians of the others (whole epoch, its
+# training steps, its validation, and the process's CPU time, which a busy
+# machine inflates less than wall time).
 import argparse
 import csv
 import os
 import statistics
+import sys
 import time
 
-import torch
-from torch import nn
+ap = argparse.ArgumentParser(description="Seconds per epoch of PyTorch on the default transformer.")
+ap.add_argument("--epochs", type=int, default=6, help="epochs, the first a warm-up")
+ap.add_argument("--threads", type=int, default=1,
+                help="torch.set_num_threads, and OpenBLAS's threads unless OPENBLAS_NUM_THREADS is set")
+ap.add_argument("--batch", type=int, default=128, help="batch size")
+ARGS = ap.parse_args()
+# Debian's torch calls OpenBLAS (libblas.so.3) for its matrix products, and
+# torch.set_num_threads does not reach OpenBLAS's own thread pool, which is
+# sized when the library loads: set it before importing torch.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", str(ARGS.threads))
 
-from fixture_transformer import Encoder
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fixture_transformer import Encoder  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 
@@ -50,11 +67,7 @@ def windows(window):
 
 
 def main():
-    ap = argparse.ArgumentParser(description="Seconds per epoch of PyTorch on the default transformer.")
-    ap.add_argument("--epochs", type=int, default=6, help="epochs, the first a warm-up")
-    ap.add_argument("--threads", type=int, default=1, help="torch.set_num_threads")
-    ap.add_argument("--batch", type=int, default=128, help="batch size")
-    a = ap.parse_args()
+    a = ARGS
     torch.set_num_threads(a.threads)
     torch.manual_seed(42)
     (xt, yt), (xv, yv) = windows(60)
@@ -62,6 +75,7 @@ def main():
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = nn.MSELoss()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), "
+          f"OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}, "
           f"{len(xt)} training and {len(xv)} validation windows, batch {a.batch}")
     rows = []
     for epoch in range(a.epochs):
