@@ -5,59 +5,55 @@ package mlp
 import "math"
 
 // attentionForward computes, for every sample and head, the attention of
-// the last tq of the steps positions over all of them:
-// softmax(q kᵀ / sqrt(hd)) v, with no mask, the heads' outputs side by
-// side in atty. q, k and v are read from qkv, whose row for a position
-// holds the queries, then the keys, then the values, head h at columns
-// h*hd of each part (the layout of nn.MultiheadAttention's in_proj).
-// Only the query rows of the last tq positions are read. att keeps the
-// probabilities for attentionBackward. The products of a (sample, head)
-// are GEMMs on strided views of qkv, atty and att.
+// each of the steps positions over all of them: softmax(q kᵀ / sqrt(hd)) v,
+// with no mask, the heads' outputs side by side in atty. q, k and v are
+// read from qkv, whose row for a position holds the queries, then the
+// keys, then the values, head h at columns h*hd of each part (the layout
+// of nn.MultiheadAttention's in_proj). att keeps the probabilities for
+// attentionBackward. The products of a (sample, head) are GEMMs on
+// strided views of qkv, atty and att.
 //
-//	atty (rows*tq, heads*hd), att (rows, heads, tq, steps),
+//	atty (rows*steps, heads*hd), att (rows, heads, steps, steps),
 //	qkv (rows*steps, 3*heads*hd)
-func attentionForward[T Float](atty, att, qkv []T, rows, steps, tq, heads, hd int) {
+func attentionForward[T Float](atty, att, qkv []T, rows, steps, heads, hd int) {
 	d := heads * hd
 	c := 3 * d
 	scale := T(1 / math.Sqrt(float64(hd)))
 	for r := 0; r < rows; r++ {
-		base := r * steps * c     // the sample's first position
-		q0 := base + (steps-tq)*c // its first query position
+		base := r * steps * c // the sample's first position
 		for h := 0; h < heads; h++ {
-			p := att[(r*heads+h)*tq*steps : (r*heads+h+1)*tq*steps]
-			gemm(false, true, tq, steps, hd, scale, qkv[q0+h*hd:], c, qkv[base+d+h*hd:], c, 0, p, steps)
+			p := att[(r*heads+h)*steps*steps : (r*heads+h+1)*steps*steps]
+			gemm(false, true, steps, steps, hd, scale, qkv[base+h*hd:], c, qkv[base+d+h*hd:], c, 0, p, steps)
 			softmaxForward(p, steps)
-			gemm(false, false, tq, hd, steps, 1, p, steps, qkv[base+2*d+h*hd:], c, 0, atty[r*tq*d+h*hd:], d)
+			gemm(false, false, steps, hd, steps, 1, p, steps, qkv[base+2*d+h*hd:], c, 0, atty[r*steps*d+h*hd:], d)
 		}
 	}
 }
 
 // attentionBackward is attentionForward's pair. Given datty, the gradient
-// w.r.t. atty, it sets the gradients w.r.t. the keys and values of every
-// position and the queries of the last tq positions in dqkv (the query
-// columns of earlier positions are left as they are: nothing read them).
-// dp (tq, steps) is scratch for one (sample, head). With s the scaled
-// scores and p = softmax(s): dp = dO vᵀ, dv = pᵀ dO, ds = softmax's
+// w.r.t. atty, it sets the gradients w.r.t. the queries, keys and values
+// in dqkv. dp (steps, steps) is scratch for one (sample, head). With s the
+// scaled scores and p = softmax(s): dp = dO vᵀ, dv = pᵀ dO, ds = softmax's
 // backward of dp, dq = ds k / sqrt(hd) and dk = dsᵀ q / sqrt(hd).
 //
-//	dqkv (rows*steps, 3*heads*hd), dp (tq*steps), datty (rows*tq, heads*hd),
-//	qkv (rows*steps, 3*heads*hd), att (rows, heads, tq, steps)
-func attentionBackward[T Float](dqkv, dp, datty, qkv, att []T, rows, steps, tq, heads, hd int) {
+//	dqkv (rows*steps, 3*heads*hd), dp (steps*steps),
+//	datty (rows*steps, heads*hd), qkv (rows*steps, 3*heads*hd),
+//	att (rows, heads, steps, steps)
+func attentionBackward[T Float](dqkv, dp, datty, qkv, att []T, rows, steps, heads, hd int) {
 	d := heads * hd
 	c := 3 * d
 	scale := T(1 / math.Sqrt(float64(hd)))
-	dp = dp[:tq*steps]
+	dp = dp[:steps*steps]
 	for r := 0; r < rows; r++ {
 		base := r * steps * c
-		q0 := base + (steps-tq)*c
 		for h := 0; h < heads; h++ {
-			p := att[(r*heads+h)*tq*steps : (r*heads+h+1)*tq*steps]
-			dO := datty[r*tq*d+h*hd:]
-			gemm(false, true, tq, steps, hd, 1, dO, d, qkv[base+2*d+h*hd:], c, 0, dp, steps)
-			gemm(true, false, steps, hd, tq, 1, p, steps, dO, d, 0, dqkv[base+2*d+h*hd:], c)
+			p := att[(r*heads+h)*steps*steps : (r*heads+h+1)*steps*steps]
+			dO := datty[r*steps*d+h*hd:]
+			gemm(false, true, steps, steps, hd, 1, dO, d, qkv[base+2*d+h*hd:], c, 0, dp, steps)
+			gemm(true, false, steps, hd, steps, 1, p, steps, dO, d, 0, dqkv[base+2*d+h*hd:], c)
 			softmaxBackward(dp, p, steps)
-			gemm(false, false, tq, hd, steps, scale, dp, steps, qkv[base+d+h*hd:], c, 0, dqkv[q0+h*hd:], c)
-			gemm(true, false, steps, hd, tq, scale, dp, steps, qkv[q0+h*hd:], c, 0, dqkv[base+d+h*hd:], c)
+			gemm(false, false, steps, hd, steps, scale, dp, steps, qkv[base+d+h*hd:], c, 0, dqkv[base+h*hd:], c)
+			gemm(true, false, steps, hd, steps, scale, dp, steps, qkv[base+h*hd:], c, 0, dqkv[base+d+h*hd:], c)
 		}
 	}
 }

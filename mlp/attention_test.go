@@ -1,5 +1,5 @@
-// Tests of the attention kernels' pieces: the float32 exponential and the
-// softmax pair.
+// Tests of the attention kernels: the float32 exponential, the softmax
+// pair, and the last layer's attention against the full one.
 package mlp
 
 import (
@@ -135,6 +135,74 @@ func TestSoftmax(t *testing.T) {
 					}
 				}
 			}
+		})
+	}
+}
+
+// TestQueryAttention checks the last layer's attention, keys and values
+// folded into the query, against the full attention read at the last
+// position: outputs and the gradients w.r.t. the input and every
+// projection, float64, for one and several heads.
+func TestQueryAttention(t *testing.T) {
+	for _, tc := range []struct {
+		name                  string
+		rows, steps, heads, d int
+	}{
+		{"one-head", 2, 5, 1, 4},
+		{"heads", 3, 7, 3, 12},
+		{"more-heads-than-steps", 2, 2, 4, 8},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(8, uint64(tc.heads)))
+			rows, steps, heads, d := tc.rows, tc.steps, tc.heads, tc.d
+			n, hd := rows*steps, d/heads
+			randn := func(k int) []float64 {
+				s := make([]float64, k)
+				for i := range s {
+					s[i] = rng.NormFloat64()
+				}
+				return s
+			}
+			x, w, b, dO := randn(n*d), randn(3*d*d), randn(3*d), randn(rows*d)
+
+			// The full attention at every position, read at the last.
+			qkv, atty := make([]float64, n*3*d), make([]float64, n*d)
+			matmulForward(qkv, 3*d, x, d, w, b, nil, 0, n, d, 3*d)
+			att := make([]float64, rows*heads*steps*steps)
+			attentionForward(atty, att, qkv, rows, steps, heads, hd)
+			dAtty := make([]float64, n*d)
+			for r := 0; r < rows; r++ {
+				copy(dAtty[(r*steps+steps-1)*d:], dO[r*d:(r+1)*d])
+			}
+			dqkv, dxFull, dwFull, dbFull := make([]float64, n*3*d), make([]float64, n*d), make([]float64, 3*d*d), make([]float64, 3*d)
+			attentionBackward(dqkv, make([]float64, steps*steps), dAtty, qkv, att, rows, steps, heads, hd)
+			matmulBackward(dxFull, d, dwFull, dbFull, dqkv, 3*d, x, d, w, n, d, 3*d, false)
+
+			// The query alone.
+			lo, lld := (steps-1)*d, steps*d
+			q, out := make([]float64, rows*d), make([]float64, rows*d)
+			qt, z, p := make([]float64, rows*heads*d), make([]float64, rows*heads*d), make([]float64, rows*heads*steps)
+			matmulForward(q, d, x[lo:], lld, w[:d*d], b[:d], nil, 0, rows, d, d)
+			queryAttentionForward(out, p, z, qt, q, x, w[d*d:2*d*d], w[2*d*d:], b[2*d:], rows, steps, heads)
+			dq, dx, dw, db := make([]float64, rows*d), make([]float64, n*d), make([]float64, 3*d*d), make([]float64, 3*d)
+			queryAttentionBackward(dq, dx, dw[d*d:2*d*d], dw[2*d*d:], db[2*d:], make([]float64, rows*heads*d), make([]float64, rows*heads*d),
+				make([]float64, heads*steps), dO, p, z, qt, q, x, w[d*d:2*d*d], w[2*d*d:], rows, steps, heads)
+			matmulBackward(dx[lo:], lld, dw[:d*d], db[:d], dq, d, x[lo:], lld, w[:d*d], rows, d, d, true)
+
+			near := func(what string, got, want []float64) {
+				t.Helper()
+				for i := range want {
+					if math.Abs(got[i]-want[i]) > 1e-12*(1+math.Abs(want[i])) {
+						t.Fatalf("%s[%d]: %.15g, the full attention gives %.15g", what, i, got[i], want[i])
+					}
+				}
+			}
+			for r := 0; r < rows; r++ {
+				near("output", out[r*d:(r+1)*d], atty[(r*steps+steps-1)*d:(r*steps+steps)*d])
+			}
+			near("dx", dx, dxFull)
+			near("dw", dw, dwFull)
+			near("db", db, dbFull)
 		})
 	}
 }

@@ -91,25 +91,27 @@ func transformerTensors(c Config) []Tensor {
 	return layout(ts...)
 }
 
-// transformerFLOPs counts the products as Transformer computes them: every
-// layer but the last at all T positions, the last one its keys and values
-// at all positions and its queries, attention, projection and feed-forward
-// block at the last position only (see Transformer). Attention is
-// 2*tq*T*D for the scores and as much for the weighted values, over all
-// heads, with tq query positions. Backward doubles every product (weight
-// and input gradient; four attention products) except the input
-// projection, whose input needs no gradient.
+// transformerFLOPs counts the products as Transformer computes them:
+// every layer but the last at all T positions (the projections, and
+// 2*T*T*D for the scores and as much for the weighted values, over all
+// heads); the last one at the last position only, its query, the query
+// times the key projection, the weighted inputs times the value projection
+// and the output projection (D*D each), the scores and the weighted inputs
+// (2*H*T*D each) and the feed-forward block (see queryAttentionForward).
+// With one step the last layer is like the others. Backward doubles every
+// product (weight and input gradient; four attention products) except the
+// input projection, whose input needs no gradient.
 func transformerFLOPs(c Config) (fwd, bwd int64) {
-	T, F, D, FF := int64(c.Steps()), int64(c.features()), int64(c.DModel), int64(c.FF)
+	T, F, D, H, FF := int64(c.Steps()), int64(c.features()), int64(c.DModel), int64(c.Heads), int64(c.FF)
 	lin := func(rows, in, out int64) int64 { return 2 * rows * in * out }
 	fwd, bwd = lin(T, F, D), lin(T, F, D)
 	for l := 0; l < c.Layers; l++ {
-		tq := T
-		if l == c.Layers-1 {
-			tq = 1
+		mm := lin(T, D, 3*D) + lin(T, D, D) + lin(T, D, FF) + lin(T, FF, D)
+		att := 2 * (2 * T * T * D)
+		if l == c.Layers-1 && T > 1 {
+			mm = 4*lin(1, D, D) + lin(1, D, FF) + lin(1, FF, D)
+			att = 2 * (2 * H * T * D)
 		}
-		mm := lin(T, D, 2*D) + lin(tq, D, D) + lin(tq, D, D) + lin(tq, D, FF) + lin(tq, FF, D)
-		att := 2 * (2 * tq * T * D)
 		fwd += mm + att
 		bwd += 2 * (mm + att)
 	}

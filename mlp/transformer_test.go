@@ -317,7 +317,7 @@ func TestTransformerConfig(t *testing.T) {
 		{"default", def, 64 + 64 + 60*64 + 2*perLayer + 2*64 + 64 + 1, "transformer 60x1 d64 h4 l2 ff128 -> 1",
 			2*60*64 + // input
 				2*60*64*(3*64+64+2*128) + 2*2*60*60*64 + // layer 1 at every position
-				2*60*64*2*64 + 2*64*(2*64+2*128) + 2*2*60*64 + // layer 2: keys and values, the rest at the last position
+				2*64*(4*64+2*128) + 2*2*4*60*64 + // layer 2 at the last position
 				2*64},
 		{"tiny", tinyTransformer, 16 + 8 + 40 + 2*(3*64+24+64+8+48+6+48+8+32) + 16 + 18, "transformer 5x2 d8 h2 l2 ff6 -> 2", 0},
 	} {
