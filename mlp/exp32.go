@@ -48,5 +48,5 @@ func expShift32(x []float32, m float32) float32 {
 		x[i] = e
 		l[i&7] += e
 	}
-	return ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7]))
+	return sum8(&l)
 }

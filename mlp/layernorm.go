@@ -13,49 +13,47 @@ const layerNormEps = 1e-5
 // variance is the biased one (divided by n) and eps is added to it. It
 // keeps each row's mean and rstd = 1/sqrt(var + eps) for
 // layernormBackward. Two passes over the row (mean, then the squared
-// deviations) keep the variance accurate at float32; each sums into four
-// interleaved partial sums, since one running sum made the loops wait on
-// the latency of every addition.
+// deviations) keep the variance accurate at float32; each sums in eight
+// interleaved partial sums (sum8), since one running sum made the loops
+// wait on the latency of every addition. At float32, rows whose length is
+// a multiple of 8 run on AVX2 where the CPU has it, with the same results:
+// every product is rounded before it is added (the explicit conversions),
+// so Go does not fuse the two.
 //
 //	out (rows, n), mean (rows), rstd (rows), in (rows, n), w (n), b (n)
 func layernormForward[T Float](out, mean, rstd, in, w, b []T, rows, n int) {
+	if is32[T]() && layernormForward32Vector(as32(out), as32(mean), as32(rstd), as32(in), as32(w), as32(b), rows, n) {
+		return
+	}
 	w, b = w[:n], b[:n]
 	inv := 1 / T(n)
 	for r := 0; r < rows; r++ {
 		x := in[r*n : (r+1)*n]
-		m := sum4(x) * inv
-		var v0, v1, v2, v3 T
-		i := 0
-		for ; i+4 <= len(x); i += 4 {
-			d0, d1, d2, d3 := x[i]-m, x[i+1]-m, x[i+2]-m, x[i+3]-m
-			v0, v1, v2, v3 = v0+d0*d0, v1+d1*d1, v2+d2*d2, v3+d3*d3
+		var l [8]T
+		for i, v := range x {
+			l[i&7] += v
 		}
-		for ; i < len(x); i++ {
-			d := x[i] - m
-			v0 += d * d
+		m := sum8(&l) * inv
+		l = [8]T{}
+		for i, v := range x {
+			d := v - m
+			l[i&7] += T(d * d)
 		}
-		v := (v0 + v1) + (v2 + v3)
-		s := T(1 / math.Sqrt(float64(v*inv)+layerNormEps))
+		s := T(1 / math.Sqrt(float64(sum8(&l)*inv)+layerNormEps))
 		o := out[r*n : (r+1)*n]
 		o = o[:len(x)]
 		for i, xi := range x {
-			o[i] = (xi-m)*s*w[i] + b[i]
+			o[i] = T((xi-m)*s*w[i]) + b[i]
 		}
 		mean[r], rstd[r] = m, s
 	}
 }
 
-// sum4 is the sum of x in four interleaved partial sums.
-func sum4[T Float](x []T) T {
-	var s0, s1, s2, s3 T
-	i := 0
-	for ; i+4 <= len(x); i += 4 {
-		s0, s1, s2, s3 = s0+x[i], s1+x[i+1], s2+x[i+2], s3+x[i+3]
-	}
-	for ; i < len(x); i++ {
-		s0 += x[i]
-	}
-	return (s0 + s1) + (s2 + s3)
+// sum8 adds eight interleaved partial sums, l[j] holding the values at
+// j mod 8, as ((l0+l4) + (l2+l6)) + ((l1+l5) + (l3+l7)): the order of the
+// package's AVX2 loops.
+func sum8[T Float](l *[8]T) T {
+	return ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7]))
 }
 
 // layernormBackward is layernormForward's pair. It adds into dIn the
@@ -63,61 +61,33 @@ func sum4[T Float](x []T) T {
 // the gradient w.r.t. out; in, mean and rstd are the forward pass's. With
 // xhat = (x - mean)*rstd and g = dOut*w, the input gradient of a row is
 // rstd*(g - mean(g) - xhat*mean(g*xhat)). The two means are sums in
-// interleaved partial sums, as in layernormForward; rows go in pairs, so
-// that dw and db are read and written once for two rows.
+// eight interleaved partial sums, and float32 rows of a multiple of 8
+// values run on AVX2, as in layernormForward.
 //
 //	dIn (rows, n), dw (n), db (n), dOut (rows, n), in (rows, n),
 //	mean (rows), rstd (rows), w (n)
 func layernormBackward[T Float](dIn, dw, db, dOut, in, mean, rstd, w []T, rows, n int) {
-	w, dw, db = w[:n], dw[:n], db[:n]
-	r := 0
-	for ; r+2 <= rows; r += 2 {
-		x0, x1 := in[r*n:(r+1)*n], in[(r+1)*n:(r+2)*n]
-		d0, d1 := dOut[r*n:(r+1)*n], dOut[(r+1)*n:(r+2)*n]
-		i0, i1 := dIn[r*n:(r+1)*n], dIn[(r+1)*n:(r+2)*n]
-		m0, s0, m1, s1 := mean[r], rstd[r], mean[r+1], rstd[r+1]
-		gm0, gxm0 := layernormRowStats(x0, d0, w, m0, s0)
-		gm1, gxm1 := layernormRowStats(x1, d1, w, m1, s1)
-		x1, d0, d1, i0, i1 = x1[:len(x0)], d0[:len(x0)], d1[:len(x0)], i0[:len(x0)], i1[:len(x0)]
-		for i, xa := range x0 {
-			xh0, xh1 := (xa-m0)*s0, (x1[i]-m1)*s1
-			da, dc := d0[i], d1[i]
-			db[i] += da + dc
-			dw[i] += da*xh0 + dc*xh1
-			i0[i] += (da*w[i] - gm0 - xh0*gxm0) * s0
-			i1[i] += (dc*w[i] - gm1 - xh1*gxm1) * s1
-		}
+	if is32[T]() && layernormBackward32Vector(as32(dIn), as32(dw), as32(db), as32(dOut), as32(in), as32(mean), as32(rstd), as32(w), rows, n) {
+		return
 	}
-	for ; r < rows; r++ {
+	w, dw, db = w[:n], dw[:n], db[:n]
+	inv := 1 / T(n)
+	for r := 0; r < rows; r++ {
 		x, d, di := in[r*n:(r+1)*n], dOut[r*n:(r+1)*n], dIn[r*n:(r+1)*n]
-		m, s := mean[r], rstd[r]
-		gm, gxm := layernormRowStats(x, d, w, m, s)
 		d, di = d[:len(x)], di[:len(x)]
+		m, s := mean[r], rstd[r]
+		var lg, lgx [8]T
+		for i, xi := range x {
+			g := T(d[i] * w[i])
+			lg[i&7] += g
+			lgx[i&7] += T(g * (xi - m))
+		}
+		gm, gxm := sum8(&lg)*inv, sum8(&lgx)*s*inv
 		for i, xi := range x {
 			xh := (xi - m) * s
 			db[i] += d[i]
-			dw[i] += d[i] * xh
-			di[i] += (d[i]*w[i] - gm - xh*gxm) * s
+			dw[i] += T(d[i] * xh)
+			di[i] += T((T(d[i]*w[i]) - gm - T(xh*gxm)) * s)
 		}
 	}
-}
-
-// layernormRowStats returns the means of g and g*xhat over a row that
-// layernormBackward needs, g = d*w and xhat = (x - m)*s, each summed in two
-// interleaved partial sums.
-func layernormRowStats[T Float](x, d, w []T, m, s T) (gm, gxm T) {
-	d, w = d[:len(x)], w[:len(x)]
-	var g0, g1, gx0, gx1 T
-	i := 0
-	for ; i+2 <= len(x); i += 2 {
-		ga, gb := d[i]*w[i], d[i+1]*w[i+1]
-		g0, g1 = g0+ga, g1+gb
-		gx0, gx1 = gx0+ga*(x[i]-m), gx1+gb*(x[i+1]-m)
-	}
-	for ; i < len(x); i++ {
-		g := d[i] * w[i]
-		g0, gx0 = g0+g, gx0+g*(x[i]-m)
-	}
-	inv := 1 / T(len(x))
-	return (g0 + g1) * inv, (gx0 + gx1) * s * inv
 }
