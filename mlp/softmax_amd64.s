@@ -217,3 +217,83 @@ next:
 done:
 	VZEROUPPER
 	RET
+
+// func softmaxBackward32AVX2(dp, p *float32, rows, n int)
+// dp and p hold rows rows of n >= 8 values; every row of dp becomes
+// p*(dp - sum(p*dp)), the sum in eight lanes as softmaxBackward's Go loop.
+TEXT ·softmaxBackward32AVX2(SB), NOSPLIT, $0-32
+	MOVQ    dp+0(FP), DI
+	MOVQ    p+8(FP), SI
+	MOVQ    rows+16(FP), R8
+	MOVQ    n+24(FP), CX
+	LEAQ    sm32<>(SB), AX
+	MOVQ    CX, DX
+	ANDQ    $7, DX        // t = n % 8
+	MOVQ    $8, BX
+	SUBQ    DX, BX
+	LEAQ    416(AX)(BX*4), R9
+	VMOVDQU (R9), Y12     // mask of the first t lanes
+	MOVQ    CX, R10
+	ANDQ    $-8, R10      // n - t
+
+brow:
+	TESTQ  R8, R8
+	JLE    bdone
+	VXORPS Y0, Y0, Y0
+	XORQ   BX, BX
+
+bdot:
+	CMPQ    BX, R10
+	JGE     bdottail
+	VMOVUPS (DI)(BX*4), Y1
+	VMULPS  (SI)(BX*4), Y1, Y1
+	VADDPS  Y1, Y0, Y0
+	ADDQ    $8, BX
+	JMP     bdot
+
+bdottail:
+	TESTQ      DX, DX
+	JZ         bsum
+	VMASKMOVPS (DI)(BX*4), Y12, Y1
+	VMASKMOVPS (SI)(BX*4), Y12, Y2
+	VMULPS     Y2, Y1, Y1
+	VADDPS     Y1, Y0, Y0
+
+bsum:
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS       X1, X0, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VBROADCASTSS X0, Y3
+	XORQ         BX, BX
+
+bupd:
+	CMPQ    BX, R10
+	JGE     bupdtail
+	VMOVUPS (DI)(BX*4), Y1
+	VSUBPS  Y3, Y1, Y1
+	VMULPS  (SI)(BX*4), Y1, Y1
+	VMOVUPS Y1, (DI)(BX*4)
+	ADDQ    $8, BX
+	JMP     bupd
+
+bupdtail:
+	TESTQ      DX, DX
+	JZ         bnext
+	VMASKMOVPS (DI)(BX*4), Y12, Y1
+	VMASKMOVPS (SI)(BX*4), Y12, Y2
+	VSUBPS     Y3, Y1, Y1
+	VMULPS     Y2, Y1, Y1
+	VMASKMOVPS Y1, Y12, (DI)(BX*4)
+
+bnext:
+	LEAQ (DI)(CX*4), DI
+	LEAQ (SI)(CX*4), SI
+	DECQ R8
+	JMP  brow
+
+bdone:
+	VZEROUPPER
+	RET

@@ -1,4 +1,5 @@
-// The AVX2 softmax against the Go loops, bit for bit.
+// The AVX2 softmax, forward and backward, against the Go loops, bit for
+// bit.
 package mlp
 
 import (
@@ -52,5 +53,34 @@ func TestSoftmax32Vector(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestSoftmaxBackward32Vector: the AVX2 softmax backward gives the bits of
+// the Go loop, for row lengths around multiples of 8.
+func TestSoftmaxBackward32Vector(t *testing.T) {
+	avx2 := haveAVX2
+	defer func() { haveAVX2 = avx2 }()
+	rng := rand.New(rand.NewPCG(7, 7))
+	for _, n := range []int{8, 9, 15, 16, 17, 60, 61, 64} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			const rows = 4
+			p, dp := make([]float32, rows*n), make([]float32, rows*n)
+			for i := range dp {
+				dp[i] = float32(rng.NormFloat64())
+				p[i] = float32(rng.NormFloat64())
+			}
+			softmax32Go(p, n)
+			fast, slow := append([]float32(nil), dp...), append([]float32(nil), dp...)
+			haveAVX2 = avx2
+			softmaxBackward(fast, p, n)
+			haveAVX2 = false
+			softmaxBackward(slow, p, n)
+			for i := range fast {
+				if math.Float32bits(fast[i]) != math.Float32bits(slow[i]) {
+					t.Fatalf("element %d (of rows of %d): %g (AVX2) vs %g (Go)", i, n, fast[i], slow[i])
+				}
+			}
+		})
 	}
 }
