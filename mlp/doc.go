@@ -18,7 +18,9 @@
 // named tensor by tensor (Config.Tensors) and paired kernels
 // (layernormForward / layernormBackward with the cached mean and rstd,
 // attentionForward / attentionBackward with the cached softmax
-// probabilities, matrix products through one GEMM wrapper).
+// probabilities, matrix products through one GEMM wrapper). Its last layer
+// works at the last position only. At float32 its softmax and LayerNorm
+// run on AVX2 where the CPU has it, with the bits of their Go loops.
 //
 // Loss is the mean squared error over samples and outputs, like PyTorch's
 // MSELoss(reduction="mean"). In data-parallel training each rank computes the
