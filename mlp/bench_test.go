@@ -108,7 +108,7 @@ func BenchmarkPhases(b *testing.B) {
 // PyTorch on: 3,531 training windows in 28 steps of 128 (Adam), then the
 // loss on 756 validation windows, one rank, float32 and float64.
 func BenchmarkTransformerEpoch(b *testing.B) {
-	cfg := benchConfigs[2].cfg
+	cfg := Config{Model: ModelTransformer, In: 60, Out: 1, DModel: 64, Heads: 4, Layers: 2, FF: 128}
 	b.Run("float32", func(b *testing.B) { transformerEpoch[float32](b, cfg, 128, 3531, 756) })
 	b.Run("float64", func(b *testing.B) { transformerEpoch[float64](b, cfg, 128, 3531, 756) })
 }
