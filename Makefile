@@ -3,12 +3,16 @@
 #   make run            install OpenMPI if missing, build, train on 4 ranks (NP=4)
 #   make run NP=2 ARGS="--epochs 5"
 #   make test           gofmt, go vet, go test ./..., the multi-rank tests under mpirun,
-#                       and (as root) the multi-host rehearsal in network namespaces and
+#                       and (as root) the multi-host and Slurm rehearsals in network namespaces and
 #                       the image rehearsal: mpi-operator/Dockerfile built, the MPIJob run in containers
+#   make slurm-rehearsal  a 3-node Slurm cluster on this machine running scripts/slurm/train.sbatch (root)
+#   make image-rehearsal  the image built from mpi-operator/Dockerfile, the MPIJob run as podman containers (root)
 #   make bench          every performance target, measured side by side, as one table (scripts/bench.sh)
 #   make costmodel      Allreduce cost model and projected scaling to 64 ranks (scripts/costmodel.sh, root)
 #   make lint           staticcheck
 #   make sweep          scaling sweep over rank counts and batch sizes (scripts/sweep.sh)
+#   make hpsweep        hyperparameter sweeps of the committed grids, packed in one MPI job each (scripts/hpsweep.sh)
+#   make sweepspeed     one sweep job against a loop of mpirun jobs, side by side (scripts/sweep-speed.sh)
 
 NP     ?= 4
 ARGS   ?=
@@ -23,7 +27,7 @@ MPIRUN_FLAGS := $(if $(shell [ $(NP) -gt $(NPROC) ] && echo yes),--oversubscribe
 
 GOFILES := $(shell find . -name '*.go' -not -path './.git/*')
 
-.PHONY: all deps build run test vet fmt-check unit mpitest rehearsal image-rehearsal bench costmodel lint sweep clean
+.PHONY: all deps build run test vet fmt-check unit mpitest rehearsal slurm-rehearsal image-rehearsal bench costmodel lint sweep hpsweep sweepspeed clean
 
 all: build
 
@@ -50,9 +54,10 @@ vet:
 unit:
 	$(GO) test -count=1 ./...
 	$(GO) build -tags nompi -o /dev/null .
+	$(GO) test -count=1 -tags nompi -run '^FuzzTrainFlags$$' .
 
 mpitest: build
-	bash scripts/mpitest.sh 2 3 4
+	bash scripts/mpitest.sh 1 2 3 4
 
 # The rehearsal needs root (network namespaces, sshd); CI runs as root.
 rehearsal: build
@@ -60,14 +65,23 @@ rehearsal: build
 	elif [ -n "$$CI" ]; then echo "rehearsal: needs root, and CI runs as root" >&2; exit 1; \
 	else echo "rehearsal: skipped (needs root: sudo make rehearsal)"; fi
 
-# The image rehearsal needs root too (apt, podman, buildah); KEEP_IMAGES=1
-# keeps its two base images for a faster next run.
+# A Slurm cluster of three nodes in network namespaces (installs slurm-wlm
+# and munge if missing); needs root, as the rehearsal above.
+slurm-rehearsal: build
+	@if [ "$$(id -u)" = 0 ]; then bash scripts/slurm-rehearsal.sh ./trainer; \
+	elif [ -n "$$CI" ]; then echo "slurm-rehearsal: needs root, and CI runs as root" >&2; exit 1; \
+	else echo "slurm-rehearsal: skipped (needs root: sudo make slurm-rehearsal)"; fi
+
+# The image built from mpi-operator/Dockerfile with buildah and the MPIJob
+# run as podman containers of it (installs podman, buildah and mmdebstrap if
+# missing); needs root too. KEEP_IMAGES=1 keeps its two base images for a
+# faster next run.
 image-rehearsal: build
 	@if [ "$$(id -u)" = 0 ]; then bash scripts/image-rehearsal.sh ./trainer; \
 	elif [ -n "$$CI" ]; then echo "image-rehearsal: needs root, and CI runs as root" >&2; exit 1; \
 	else echo "image-rehearsal: skipped (needs root: sudo make image-rehearsal)"; fi
 
-test: deps fmt-check vet unit mpitest rehearsal image-rehearsal
+test: deps fmt-check vet unit mpitest rehearsal slurm-rehearsal image-rehearsal
 
 bench: deps
 	bash scripts/bench.sh
@@ -80,6 +94,12 @@ lint:
 
 sweep: build
 	bash scripts/sweep.sh
+
+hpsweep: build
+	bash scripts/hpsweep.sh
+
+sweepspeed: build
+	bash scripts/sweep-speed.sh ./trainer
 
 clean:
 	rm -f trainer

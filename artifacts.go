@@ -3,9 +3,11 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -15,6 +17,7 @@ import (
 
 	"mpitrain/data"
 	"mpitrain/mlp"
+	"mpitrain/mlp/eval"
 	"mpitrain/plotting"
 )
 
@@ -29,6 +32,8 @@ type runMeta struct {
 	Go          string    `json:"go_version"`
 	Trainer     string    `json:"trainer_version"`
 	Started     time.Time `json:"started"`
+	// Memory is the estimate made before training and what a rank may use.
+	Memory memoryReport `json:"memory"`
 }
 
 // stat is a min/mean/max over ranks.
@@ -55,7 +60,7 @@ type timingReport struct {
 	Wait           float64     `json:"wait_s"`
 	Eval           stat        `json:"eval_s"`
 	Total          stat        `json:"total_s"`
-	PerRank        [][]float64 `json:"per_rank"` // rows: rank; columns: compute, allreduce, eval, total
+	PerRank        [][]float64 `json:"per_rank"` // rows: rank; columns: compute, allreduce, eval, total, peak RSS MiB
 	SamplesPerSec  float64     `json:"samples_per_s"`
 	AllreduceShare float64     `json:"allreduce_share"` // mean allreduce / mean total
 }
@@ -63,8 +68,8 @@ type timingReport struct {
 // gatherTiming collects every rank's totals with one Allgather (a collective:
 // every rank calls it) and summarizes them.
 func gatherTiming(w *world, t mlp.Timing, samples int) (timingReport, error) {
-	const k = 4
-	mine := []float64{t.Compute, t.Allreduce, t.Eval, t.Total}
+	const k = 5
+	mine := []float64{t.Compute, t.Allreduce, t.Eval, t.Total, float64(peakRSS()) / (1 << 20)}
 	all := make([]float64, k*w.comm.Size())
 	if err := w.comm.Allgather64(mine, all); err != nil {
 		return timingReport{}, err
@@ -116,14 +121,20 @@ type artifacts struct {
 	meta    runMeta
 	history []mlp.EpochStats
 	best    int
-	metrics metricsReport
+	metrics eval.Report
 	timing  timingReport
 	model   modelFile
 }
 
-func (a artifacts) write(run *runDir, cfg Config, ds *data.Dataset, test predictions) error {
-	a.meta.Go = runtime.Version()
-	a.meta.Trainer = versionString()
+// final fills the fields of config.json the trainer knows of itself.
+func (m runMeta) final() runMeta {
+	m.Go = runtime.Version()
+	m.Trainer = versionString()
+	return m
+}
+
+func (a artifacts) write(run *runDir, cfg Config, ds *data.Dataset, test eval.Predictions) error {
+	a.meta = a.meta.final()
 	a.timing.GlobalBatch = cfg.BatchSize
 	a.timing.Epochs = len(a.history)
 	for _, h := range a.history {
@@ -136,17 +147,22 @@ func (a artifacts) write(run *runDir, cfg Config, ds *data.Dataset, test predict
 	for _, f := range []struct {
 		name string
 		v    any
-	}{{"config.json", a.meta}, {"metrics.json", a.metrics}, {"timing.json", a.timing}, {"model.json", a.model}} {
+	}{{"config.json", a.meta}, {"metrics.json", a.metrics}, {"timing.json", a.timing}} {
 		if err := writeJSON(run.file(f.name), f.v); err != nil {
 			return err
 		}
 	}
-	fc := forecast(ds, test)
+	if err := writeAtomic(run.file("model.json"), a.model.writeTo); err != nil {
+		return err
+	}
+	fc, haveForecast := forecast(ds, test)
 	if err := writeFileAtomic(run.file("history.csv"), historyCSV(a.history)); err != nil {
 		return err
 	}
-	if err := writeFileAtomic(run.file("predictions.csv"), forecastCSV(fc)); err != nil {
-		return err
+	if haveForecast {
+		if err := writeFileAtomic(run.file("predictions.csv"), forecastCSV(fc)); err != nil {
+			return err
+		}
 	}
 	if cfg.NoPlots {
 		return nil
@@ -154,6 +170,9 @@ func (a artifacts) write(run *runDir, cfg Config, ds *data.Dataset, test predict
 	for _, ext := range []string{".png", ".svg"} {
 		if err := plotting.Loss(run.file("loss"+ext), lossHistory(a.history, a.best)); err != nil {
 			return err
+		}
+		if !haveForecast {
+			continue
 		}
 		if err := plotting.Predictions(run.file("predictions"+ext), fc); err != nil {
 			return err
@@ -184,17 +203,22 @@ func lossHistory(h []mlp.EpochStats, best int) plotting.History {
 	return p
 }
 
-// forecast is the test period's first-day predictions in index points.
-func forecast(ds *data.Dataset, test predictions) plotting.Forecast {
+// forecast is the test period's first-day predictions in index points;
+// ok is false when the data has no dates or normalizer statistics to
+// draw them with.
+func forecast(ds *data.Dataset, test eval.Predictions) (f plotting.Forecast, ok bool) {
 	h, s := ds.Opts.Horizon, ds.Test
-	f := plotting.Forecast{Title: "Test period: next-day close, model vs actual"}
+	if !eval.HasPoints(ds) || len(s.Dates) != s.N {
+		return f, false
+	}
+	f.Title = "Test period: next-day close, model vs actual"
 	for i := 0; i < s.N; i++ {
 		f.Dates = append(f.Dates, s.Dates[i])
 		f.Actual = append(f.Actual, s.Target[i*h])
-		f.Predicted = append(f.Predicted, ds.Norm.Inverse(test.model[i*h], s.Last[i]))
+		f.Predicted = append(f.Predicted, ds.Norm.Inverse(test.Model[i*h], s.Last[i]))
 		f.Persistence = append(f.Persistence, s.Last[i])
 	}
-	return f
+	return f, true
 }
 
 // writeJSON writes v as indented JSON, atomically.
@@ -209,7 +233,16 @@ func writeJSON(path string, v any) error {
 // writeFileAtomic writes b to a temporary file beside path, syncs it and
 // renames it into place, so a reader never sees a half-written file and a
 // failure leaves nothing behind.
-func writeFileAtomic(path string, b []byte) (err error) {
+func writeFileAtomic(path string, b []byte) error {
+	return writeAtomic(path, func(w io.Writer) error {
+		_, err := w.Write(b)
+		return err
+	})
+}
+
+// writeAtomic is writeFileAtomic for content produced by write, through a
+// buffer, so large files are never held in memory whole.
+func writeAtomic(path string, write func(io.Writer) error) (err error) {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
@@ -221,7 +254,11 @@ func writeFileAtomic(path string, b []byte) (err error) {
 			err = fmt.Errorf("writing %s: %w", path, err)
 		}
 	}()
-	if _, err = f.Write(b); err != nil {
+	bw := bufio.NewWriterSize(f, 64<<10)
+	if err = write(bw); err != nil {
+		return err
+	}
+	if err = bw.Flush(); err != nil {
 		return err
 	}
 	if err = f.Sync(); err != nil {

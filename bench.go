@@ -97,6 +97,19 @@ func parseBenchFlags(args []string, out io.Writer) (benchOptions, error) {
 	return o, nil
 }
 
+// benchArchFlags are the trainer flags that build bc's network.
+func benchArchFlags(bc benchConfig) []string {
+	a := bc.arch
+	switch a.Kind() {
+	case mlp.ModelLSTM:
+		return []string{"--model", a.Kind(), "--hidden_dim", fmt.Sprint(a.Hidden[0]), "--num_layers", fmt.Sprint(len(a.Hidden))}
+	case mlp.ModelTransformer:
+		return []string{"--model", a.Kind(), "--hidden_dim", fmt.Sprint(a.DModel), "--num_layers", fmt.Sprint(a.Layers),
+			"--heads", fmt.Sprint(a.Heads), "--ff_dim", fmt.Sprint(a.FF)}
+	}
+	return []string{"--layers", joinInts(a.Hidden, ",")}
+}
+
 func lookupBench(name string) *benchConfig {
 	for i := range benchConfigs {
 		if benchConfigs[i].name == name {
@@ -135,6 +148,7 @@ func benchMain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	setLiveComm(comm)
 	w := newWorld(comm, stdout, stderr)
 	helpOut := io.Discard
 	if w.root {
@@ -166,6 +180,9 @@ type benchResult struct {
 func runBench(w *world, o benchOptions) (string, error) {
 	bc := lookupBench(o.config)
 	cfg := defaultConfig()
+	if err := cfg.resolveModel(nil); err != nil {
+		return "", err
+	}
 	cfg.DType, cfg.BatchSize, cfg.Epochs, cfg.Patience = o.dtype, bc.batch, o.warmup+o.epochs, 0
 	cfg.Window, cfg.Horizon = bc.arch.In, bc.arch.Out
 	s, err := data.LoadEmbedded(cfg.Column)
@@ -251,7 +268,10 @@ func benchTrain[T mlp.Float](w *world, bc *benchConfig, cfg Config, ds *data.Dat
 	if cfg.BatchSize < size {
 		return benchResult{}, fmt.Errorf("bench: global batch %d is smaller than the %d ranks", cfg.BatchSize, size)
 	}
-	net := mlp.NewNet[T](bc.arch, mlp.ShardRows(cfg.BatchSize, size))
+	net, err := mlp.NewModel[T](bc.arch, mlp.ShardRows(cfg.BatchSize, size))
+	if err != nil {
+		return benchResult{}, err
+	}
 	net.Init(cfg.Seed)
 	train, val := toSplit[T](ds.Train), toSplit[T](ds.Val)
 	shards := func(epoch int) [][]int {

@@ -125,16 +125,12 @@ func (c *checkpointer) due(cfg Config, epochsDone, bestEpoch int) bool {
 // write saves ck atomically (temporary file, fsync, rename, fsync of the
 // folder) and removes all but the newest `keep` checkpoints.
 func writeCheckpoint[T mlp.Float](c *checkpointer, ck *mlp.Checkpoint[T]) (string, error) {
-	b, err := ck.Encode()
-	if err != nil {
-		return "", err
-	}
 	dir := filepath.Join(c.run.path, checkpointDir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("checkpoint: %w", err)
 	}
 	path := filepath.Join(dir, checkpointName(ck.Progress.Epoch, ck.Progress.Step))
-	if err := writeFileAtomic(path, b); err != nil {
+	if err := writeAtomic(path, ck.EncodeTo); err != nil {
 		return "", fmt.Errorf("checkpoint: %w", err)
 	}
 	if d, err := os.Open(dir); err == nil {
@@ -155,7 +151,9 @@ func writeCheckpoint[T mlp.Float](c *checkpointer, ck *mlp.Checkpoint[T]) (strin
 func resumeSettings(c Config) map[string]any {
 	arch, _ := c.arch()
 	return map[string]any{
-		"--layers/--hidden_dim": arch.Hidden, "--activation": c.Act, "--window": c.Window, "--horizon": c.Horizon,
+		"--model": arch.Kind(), "--layers/--hidden_dim/--num_layers": arch.Hidden, "--hidden_dim (d_model)": arch.DModel,
+		"--heads": arch.Heads, "--num_layers": arch.Layers, "--ff_dim": arch.FF,
+		"--activation": arch.Act, "--window": c.Window, "--horizon": c.Horizon,
 		"--dtype": c.DType, "--batch_size": c.BatchSize, "--lr": c.LR, "--optimizer": c.Optimizer,
 		"--momentum": c.Momentum, "--weight_decay": c.WeightDecay, "--patience": c.Patience, "--seed": c.Seed,
 		"--scale": c.Scale, "--column": c.Column,
@@ -172,9 +170,12 @@ func checkResume[T mlp.Float](path string, ck *mlp.Checkpoint[T], cfg Config, fp
 	was, now := resumeSettings(old), resumeSettings(cfg)
 	var keys []string
 	for k := range now {
-		keys = append(keys, k)
+		if k != "--model" {
+			keys = append(keys, k)
+		}
 	}
 	sort.Strings(keys)
+	keys = append([]string{"--model"}, keys...) // another model is the first thing to say
 	for _, k := range keys {
 		if !reflect.DeepEqual(was[k], now[k]) {
 			return usagef("checkpoint %s was written with %s %v, this run has %v (resume with the same settings)", path, k, was[k], now[k])

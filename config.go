@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"strconv"
 	"strings"
 
 	"mpitrain/data"
@@ -28,9 +27,13 @@ type Config struct {
 	TrainFrac   float64 `json:"train_frac"`       // chronological share of windows for training
 	ValFrac     float64 `json:"val_frac"`         // share for validation; test is the rest
 	Scale       string  `json:"scale"`            // minmax | zscore | window
-	HiddenDim   int     `json:"hidden_dim"`       // width of the two hidden layers when --layers is empty
-	Layers      string  `json:"layers"`           // comma-separated hidden widths, overrides --hidden_dim
-	Act         string  `json:"activation"`       // relu | tanh
+	Model       string  `json:"model"`            // mlp | lstm | transformer
+	HiddenDim   int     `json:"hidden_dim"`       // mlp: hidden width; lstm: hidden size; transformer: d_model (0 in flags: the model's default)
+	NumLayers   int     `json:"num_layers"`       // mlp: hidden layers; lstm: stacked layers; transformer: encoder layers (0: the model's default)
+	Layers      string  `json:"layers"`           // mlp: comma-separated hidden widths, overrides --hidden_dim and --num_layers
+	Heads       int     `json:"heads"`            // transformer: attention heads (0: the default, 4)
+	FFDim       int     `json:"ff_dim"`           // transformer: feed-forward width (0: the default, 2 x d_model)
+	Act         string  `json:"activation"`       // mlp: relu | tanh
 	DType       string  `json:"dtype"`            // float32 | float64
 	Epochs      int     `json:"epochs"`           // passes over the training windows
 	BatchSize   int     `json:"batch_size"`       // GLOBAL batch, split over the ranks
@@ -61,7 +64,9 @@ func defaultConfig() Config {
 		TrainFrac: d.Train,
 		ValFrac:   d.Val,
 		Scale:     "window", // measured best of the three; see README "Forecast quality"
+		Model:     mlp.ModelMLP,
 		HiddenDim: 128,
+		NumLayers: 2,
 		Act:       "relu",
 		DType:     "float32",
 		Epochs:    50,
@@ -96,6 +101,42 @@ the persistence and linear baselines, and writes outputs/<run-id>/.
 Flags (-flag and --flag are the same):
 `
 
+// modelHelp describes each model in trainer -h.
+var modelHelp = map[string]string{
+	mlp.ModelMLP: `window -> hidden layers -> horizon, ReLU or tanh (the default:
+               60 -> 128 -> 128 -> 1)`,
+	mlp.ModelLSTM: `the window as a sequence of steps through stacked LSTM layers; the
+               last hidden state into a linear head (default 1 layer of 64)`,
+	mlp.ModelTransformer: `input projection plus a learned positional embedding, pre-LayerNorm
+               encoder layers (multi-head self-attention, ReLU feed-forward), a final
+               LayerNorm, the last position into a linear head (default d_model 64,
+               4 heads, 2 layers, ff 128)`,
+}
+
+// memoryHelp says how the memory check works.
+const memoryHelp = `
+Memory: before allocating anything large, every rank estimates what it needs
+(parameters, gradients, optimizer state, the best-weights copy, one shard's
+activations, the data, and on rank 0 the predictions and write buffers, plus
+about 32 MiB for the Go runtime, MPI and OpenBLAS) and compares it with what
+it may use: the memory limit of its cgroup (a pod's or a Slurm job's, cgroup
+v1 or v2) or the machine's MemAvailable, whichever is lower, divided by the
+ranks on its host. A run that cannot fit stops at once, naming both figures
+and the flags to change. The model line prints the estimate; config.json
+keeps it ("memory").
+`
+
+// trainEpilogue follows the flags in trainer -h.
+func trainEpilogue() string {
+	var b strings.Builder
+	b.WriteString("\nModels (--model; each trains data-parallel the same way, at float32 or float64):\n")
+	for _, m := range mlp.Models {
+		fmt.Fprintf(&b, "  %-12s %s\n", m, modelHelp[m])
+	}
+	b.WriteString(memoryHelp)
+	return b.String()
+}
+
 // newFlagSet is the flag set of every subcommand: errors are returned, not
 // printed (parseFlags makes them one line), and -h prints usage, then the
 // flags, to out.
@@ -114,6 +155,8 @@ func newFlagSet(name, usage string, out io.Writer) *flag.FlagSet {
 // newTrainFlags binds every Config field to a flag.
 func newTrainFlags(c *Config, out io.Writer) *flag.FlagSet {
 	fs := newFlagSet("trainer", trainUsage, out)
+	flags := fs.Usage
+	fs.Usage = func() { flags(); fmt.Fprint(out, trainEpilogue()) }
 	fs.StringVar(&c.NPZPath, "npz_path", c.NPZPath, "train from an NPZ written by 'trainer data prepare' instead of a CSV")
 	fs.StringVar(&c.CSV, "csv", c.CSV, "CSV of daily prices (Yahoo, Stooq or date,close layouts); default: embedded S&P 500 2000-2020")
 	fs.StringVar(&c.Column, "column", c.Column, "price column to model: close or adjclose")
@@ -122,12 +165,18 @@ func newTrainFlags(c *Config, out io.Writer) *flag.FlagSet {
 	fs.Float64Var(&c.TrainFrac, "train_frac", c.TrainFrac, "chronological share of windows used for training")
 	fs.Float64Var(&c.ValFrac, "val_frac", c.ValFrac, "share used for validation (test gets the rest)")
 	fs.StringVar(&c.Scale, "scale", c.Scale, "normalization: minmax | zscore (fitted on train only) | window (relative to each window's last close)")
-	fs.IntVar(&c.HiddenDim, "hidden_dim", c.HiddenDim, "width of the two hidden layers (the seed model: window -> h -> h -> horizon)")
-	fs.StringVar(&c.Layers, "layers", c.Layers, "comma-separated hidden layer widths, e.g. 512,512,512 (overrides --hidden_dim)")
-	fs.StringVar(&c.Act, "activation", c.Act, "hidden activation: relu | tanh")
+	fs.StringVar(&c.Model, "model", c.Model, "the network: "+strings.Join(mlp.Models, " | ")+" (see Models below)")
+	// The size flags start at 0, "unset": parseTrainFlags fills them with
+	// the chosen model's defaults (resolveModel), which the usage states.
+	fs.IntVar(&c.HiddenDim, "hidden_dim", 0, "width: mlp hidden layers (default 128), lstm hidden size (default 64), transformer d_model (default 64)")
+	fs.IntVar(&c.NumLayers, "num_layers", 0, "depth: mlp hidden layers (default 2), lstm stacked layers (default 1), transformer encoder layers (default 2)")
+	fs.StringVar(&c.Layers, "layers", c.Layers, "mlp: comma-separated hidden layer widths, e.g. 512,512,512 (overrides --hidden_dim and --num_layers)")
+	fs.IntVar(&c.Heads, "heads", 0, "transformer: attention heads, dividing d_model (default 4)")
+	fs.IntVar(&c.FFDim, "ff_dim", 0, "transformer: width of each layer's feed-forward block (default 2 x d_model)")
+	fs.StringVar(&c.Act, "activation", c.Act, "mlp: hidden activation: relu | tanh")
 	fs.StringVar(&c.DType, "dtype", c.DType, "element type: float32 | float64 (the exact reference)")
 	fs.IntVar(&c.Epochs, "epochs", c.Epochs, "training epochs")
-	fs.IntVar(&c.BatchSize, "batch_size", c.BatchSize, "GLOBAL batch size, split over the ranks (ranks change speed, not results)")
+	fs.IntVar(&c.BatchSize, "batch_size", c.BatchSize, "GLOBAL batch size, split over the ranks (ranks change speed, not results); beyond the training windows: one batch of all of them per epoch")
 	fs.Float64Var(&c.LR, "lr", c.LR, "learning rate")
 	fs.StringVar(&c.Optimizer, "optimizer", c.Optimizer, "optimizer: adam | sgd")
 	fs.Float64Var(&c.Momentum, "momentum", c.Momentum, "SGD momentum")
@@ -135,7 +184,7 @@ func newTrainFlags(c *Config, out io.Writer) *flag.FlagSet {
 	fs.IntVar(&c.Patience, "patience", c.Patience, "stop after this many epochs without a better validation loss and keep the best weights (0 = off)")
 	fs.Uint64Var(&c.Seed, "seed", c.Seed, "seed for initialisation and shuffling")
 	fs.StringVar(&c.Out, "out", c.Out, "folder that receives the run folder")
-	fs.StringVar(&c.RunID, "run_id", c.RunID, "run folder name under --out (default run-<UTC date-time>)")
+	fs.StringVar(&c.RunID, "run_id", c.RunID, "run folder name under --out (default run-<UTC date-time to the ms>-<6 random hex digits>, unique)")
 	fs.BoolVar(&c.Overwrite, "overwrite", c.Overwrite, "replace an existing run folder of the same name")
 	fs.BoolVar(&c.NoPlots, "no_plots", c.NoPlots, "do not draw loss.png and predictions.png")
 	fs.BoolVar(&c.Quiet, "quiet", c.Quiet, "print only the summary, not one line per epoch")
@@ -143,6 +192,7 @@ func newTrainFlags(c *Config, out io.Writer) *flag.FlagSet {
 	fs.IntVar(&c.CkptEvery, "checkpoint_every", c.CkptEvery, "rank 0 writes a checkpoint after every this many epochs and at the end (0 = only at the end)")
 	fs.IntVar(&c.KeepCkpts, "keep_checkpoints", c.KeepCkpts, "how many of the newest checkpoints to keep in RUN/checkpoints/")
 	fs.Var(resumeFlag{&c.Resume}, "resume", "continue from the latest checkpoint of --out/--run_id (or of the newest run under --out); --resume=FILE names one; --resume=auto resumes --run_id if it has a checkpoint and starts it otherwise (for job retries)")
+	documentRanges(fs)
 	return fs
 }
 
@@ -155,6 +205,11 @@ func parseTrainFlags(args []string, out io.Writer) (Config, error) {
 	}
 	if fs.NArg() > 0 {
 		return c, usagef("unexpected argument %q (see trainer -h)", fs.Arg(0))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if err := c.resolveModel(set); err != nil {
+		return c, err
 	}
 	return c, c.validate()
 }
@@ -171,31 +226,6 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-// hidden returns the hidden layer widths.
-func (c Config) hidden() ([]int, error) {
-	if c.Layers == "" {
-		return []int{c.HiddenDim, c.HiddenDim}, nil
-	}
-	var h []int
-	for _, f := range strings.Split(c.Layers, ",") {
-		v, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || v <= 0 {
-			return nil, usagef("--layers %q: %q is not a positive width", c.Layers, f)
-		}
-		h = append(h, v)
-	}
-	return h, nil
-}
-
-// arch is the network the config describes.
-func (c Config) arch() (mlp.Config, error) {
-	h, err := c.hidden()
-	if err != nil {
-		return mlp.Config{}, err
-	}
-	return mlp.Config{In: c.Window, Hidden: h, Out: c.Horizon, Act: c.Act}, nil
-}
-
 func (c Config) dataOptions() data.Options {
 	return data.Options{Window: c.Window, Horizon: c.Horizon, Train: c.TrainFrac, Val: c.ValFrac, Scale: c.Scale}
 }
@@ -209,19 +239,8 @@ func (c Config) trainConfig() mlp.TrainConfig {
 
 // validate checks every field; errors name the flag.
 func (c Config) validate() error {
-	pos := func(name string, v int) error {
-		if v <= 0 {
-			return usagef("--%s %d: must be positive", name, v)
-		}
-		return nil
-	}
-	for _, e := range []error{
-		pos("epochs", c.Epochs), pos("batch_size", c.BatchSize), pos("window", c.Window),
-		pos("horizon", c.Horizon), pos("hidden_dim", c.HiddenDim),
-	} {
-		if e != nil {
-			return e
-		}
+	if err := c.checkSizes(); err != nil {
+		return err
 	}
 	finitePos := func(name string, v float64) error {
 		if !(v > 0) || math.IsInf(v, 0) {
@@ -237,15 +256,6 @@ func (c Config) validate() error {
 	}
 	if c.Momentum < 0 || c.Momentum >= 1 || math.IsNaN(c.Momentum) {
 		return usagef("--momentum %v: must be in [0, 1)", c.Momentum)
-	}
-	if c.CkptEvery < 0 {
-		return usagef("--checkpoint_every %d: must be >= 0", c.CkptEvery)
-	}
-	if c.KeepCkpts < 1 {
-		return usagef("--keep_checkpoints %d: must be >= 1", c.KeepCkpts)
-	}
-	if c.Patience < 0 {
-		return usagef("--patience %d: must be >= 0", c.Patience)
 	}
 	if !(c.TrainFrac > 0 && c.ValFrac > 0 && c.TrainFrac+c.ValFrac < 1) {
 		return usagef("--train_frac %v --val_frac %v: need both > 0 and a sum < 1 (test gets the rest)", c.TrainFrac, c.ValFrac)
@@ -281,7 +291,7 @@ func (c Config) validate() error {
 	if strings.ContainsAny(c.RunID, `/\`) || c.RunID == "." || c.RunID == ".." {
 		return usagef("--run_id %q: must be a plain folder name", c.RunID)
 	}
-	if _, err := c.hidden(); err != nil {
+	if _, err := c.arch(); err != nil {
 		return err
 	}
 	return nil

@@ -125,6 +125,9 @@ func dataPrepare(args []string, stdout io.Writer) error {
 		return usagef("data prepare: --out %s already exists; remove it or choose another name", *out)
 	}
 	c := d
+	if err := c.resolveModel(nil); err != nil {
+		return err
+	}
 	c.CSV, c.Column, c.Window, c.Horizon, c.TrainFrac, c.ValFrac, c.Scale = *csv, *column, *window, *horizon, *trainFrac, *valFrac, *scale
 	if err := c.validate(); err != nil {
 		return err

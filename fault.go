@@ -1,8 +1,13 @@
-// fault.go: an injected fault for testing the divergence guard end to end:
+// fault.go: injected faults for testing the guards end to end:
 // MPITRAIN_FAULT=nan@STEP[/RANK] puts a NaN into one rank's gradient at
 // global training step STEP (1-based, counted over the whole run), just
-// before the step's Allreduce. Nothing else reads it; it exists so tests can
-// prove that a non-finite value stops every rank at the same step.
+// before the step's Allreduce; panic@STEP[/RANK] makes that rank panic
+// there instead; slow@MS makes every rank sleep MS milliseconds before
+// each gradient Allreduce (the numbers are unchanged), so a test can
+// interrupt a run in mid-training on a machine of any speed. Nothing else
+// reads it; it exists so tests can prove that a non-finite value stops
+// every rank at the same step, that a panic ends the job with one line,
+// and that a stopped run resumes.
 package main
 
 import (
@@ -11,6 +16,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"mpitrain/mlp"
 )
@@ -20,7 +26,9 @@ const faultEnv = "MPITRAIN_FAULT"
 // faultReducer wraps a reducer and poisons one gradient buffer.
 type faultReducer struct {
 	mlp.Reducer
-	step, rank int // inject at this gradient Allreduce on this rank
+	step, rank int           // inject at this gradient Allreduce on this rank
+	panics     bool          // panic instead of poisoning
+	delay      time.Duration // slow@MS: sleep before every gradient Allreduce
 	calls      int
 }
 
@@ -30,13 +38,20 @@ func withFault(r mlp.Reducer) (mlp.Reducer, error) {
 	if spec == "" {
 		return r, nil
 	}
-	bad := fmt.Errorf("%s=%q: want nan@STEP or nan@STEP/RANK", faultEnv, spec)
-	at, ok := strings.CutPrefix(spec, "nan@")
-	if !ok {
+	bad := fmt.Errorf("%s=%q: want nan@STEP, panic@STEP, nan@STEP/RANK, panic@STEP/RANK or slow@MS", faultEnv, spec)
+	kind, at, ok := strings.Cut(spec, "@")
+	if kind == "slow" && ok {
+		ms, err := strconv.Atoi(at)
+		if err != nil || ms < 1 || ms > 10000 {
+			return nil, bad
+		}
+		return &faultReducer{Reducer: r, delay: time.Duration(ms) * time.Millisecond}, nil
+	}
+	if !ok || kind != "nan" && kind != "panic" {
 		return nil, bad
 	}
 	stepS, rankS, _ := strings.Cut(at, "/")
-	f := &faultReducer{Reducer: r}
+	f := &faultReducer{Reducer: r, panics: kind == "panic"}
 	var err error
 	if f.step, err = strconv.Atoi(stepS); err != nil || f.step < 1 {
 		return nil, bad
@@ -55,8 +70,16 @@ func (f *faultReducer) poison(n int) bool {
 	if n <= 3 {
 		return false
 	}
+	if f.delay > 0 {
+		time.Sleep(f.delay)
+		return false
+	}
 	f.calls++
-	return f.calls == f.step && f.Rank() == f.rank
+	hit := f.calls == f.step && f.Rank() == f.rank
+	if hit && f.panics {
+		panic(fmt.Sprintf("%s: injected panic at step %d", faultEnv, f.step))
+	}
+	return hit
 }
 
 func (f *faultReducer) SumFloat32(b []float32) error {

@@ -34,6 +34,7 @@ func usagef(format string, args ...any) error {
 }
 
 func main() {
+	defer onPanic(os.Stderr)
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
@@ -46,6 +47,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			cmd, args = args[0], args[1:]
 		case "bench":
 			return exitCode(benchMain(args[1:], stdout, stderr), stderr)
+		case "sweep":
+			return sweepMain(args[1:], stdout, stderr)
 		case "help":
 			cmd, args = "train", []string{"-h"}
 		}

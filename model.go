@@ -3,10 +3,12 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"time"
 
 	"mpitrain/data"
@@ -32,10 +34,46 @@ type modelFile struct {
 	Params      []float64       `json:"params"`
 }
 
+// writeTo writes m as indented JSON, the parameters one per line as they
+// are formatted, so that a large model's file is never built in memory.
+func (m modelFile) writeTo(w io.Writer) error {
+	params := m.Params
+	m.Params = nil
+	head, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	// head ends with `"params": null` and the closing brace.
+	const tail = "\"params\": null\n}"
+	if !bytes.HasSuffix(head, []byte(tail)) {
+		return fmt.Errorf("model.json: unexpected layout")
+	}
+	if _, err := w.Write(head[:len(head)-len(tail)]); err != nil {
+		return err
+	}
+	buf := []byte("\"params\": [")
+	for i, v := range params {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, "\n    "...)
+		buf = strconv.AppendFloat(buf, v, 'g', -1, 64)
+		if len(buf) > 32<<10 {
+			if _, err := w.Write(buf); err != nil {
+				return err
+			}
+			buf = buf[:0]
+		}
+	}
+	buf = append(buf, "\n  ]\n}\n"...)
+	_, err = w.Write(buf)
+	return err
+}
+
 func newModelFile[T mlp.Float](cfg Config, arch mlp.Config, ds *data.Dataset, fp string, params []T) modelFile {
 	m := modelFile{Format: modelFormat, Version: modelVersion, Arch: arch, DType: cfg.DType, Column: cfg.Column,
 		Window: ds.Opts.Window, Horizon: ds.Opts.Horizon, Norm: ds.Norm, Fingerprint: fp}
-	if n := ds.Train.N; n > 0 {
+	if n := ds.Train.N; n > 0 && len(ds.Train.Dates) == n {
 		m.LastDate = ds.Train.Dates[n-1].Format(time.DateOnly)
 	}
 	m.Params = make([]float64, len(params))
@@ -88,6 +126,9 @@ func predictMain(args []string, stdout, _ io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if m.Norm.Kind == "" {
+		return fmt.Errorf("%s: the model was trained on data without normalizer statistics (a seed-layout NPZ), so it cannot forecast from closes", *model)
+	}
 	var s *data.Series
 	if *csv != "" {
 		s, err = data.LoadCSV(*csv, m.Column)
@@ -106,10 +147,13 @@ func predictMain(args []string, stdout, _ io.Writer) error {
 	for i, v := range raw {
 		x[i] = m.Norm.Forward(v, last)
 	}
-	net := mlp.NewNet[float64](m.Arch, 1)
-	copy(net.Params, m.Params)
+	net, err := mlp.NewModel[float64](m.Arch, 1)
+	if err != nil {
+		return err
+	}
+	copy(net.Params(), m.Params)
 	out := make([]float64, m.Horizon)
-	net.Predict(x, 1, out)
+	mlp.Predict(net, x, 1, out)
 	fmt.Fprintf(stdout, "last close %s: %.2f\n", s.Dates[len(s.Dates)-1].Format(time.DateOnly), last)
 	for i, v := range out {
 		fmt.Fprintf(stdout, "forecast day +%d: %.2f\n", i+1, m.Norm.Inverse(v, last))

@@ -9,27 +9,35 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
+	"mpitrain/mlp/sweep"
 	"mpitrain/plotting"
 )
 
 const plotUsage = `Usage:
   trainer plot history RUN_DIR       redraw RUN_DIR/loss.png and predictions.png (and .svg)
-  trainer plot scaling RESULTS_DIR   summarize a sweep: summary.csv, scaling.png, breakdown.png, report.md
+  trainer plot scaling RESULTS_DIR   summarize a scaling sweep: summary.csv, scaling.png, breakdown.png, report.md
+  trainer plot sweep SWEEP_DIR       redraw a trainer sweep's summary.csv, report.md and charts
+  trainer plot sweep SWEEP_DIR --table   print its configurations as a markdown table
 `
 
 func plotMain(args []string, stdout, _ io.Writer) error {
 	if len(args) == 0 {
-		return usagef("plot: missing subcommand: history or scaling (see trainer plot -h)")
+		return usagef("plot: missing subcommand: history, scaling or sweep (see trainer plot -h)")
 	}
 	switch args[0] {
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, plotUsage)
 		return errHelp
-	case "history", "scaling":
+	case "history", "scaling", "sweep":
 	default:
-		return usagef("plot: unknown subcommand %q: want history or scaling", args[0])
+		return usagef("plot: unknown subcommand %q: want history, scaling or sweep", args[0])
+	}
+	table := false
+	if args[0] == "sweep" && len(args) == 3 && strings.TrimLeft(args[2], "-") == "table" {
+		table, args = true, args[:2]
 	}
 	if len(args) != 2 {
 		return usagef("plot %s: want one folder argument", args[0])
@@ -38,8 +46,26 @@ func plotMain(args []string, stdout, _ io.Writer) error {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return usagef("plot %s: %s is not a folder", args[0], dir)
 	}
-	if args[0] == "scaling" {
+	switch args[0] {
+	case "scaling":
 		return plotScaling(dir, stdout)
+	case "sweep":
+		if table {
+			_, s, err := readGridSweep(dir)
+			if err != nil {
+				return err
+			}
+			fmt.Fprint(stdout, sweep.TableHeader)
+			stdout.Write(s.Table())
+			return nil
+		}
+		s, err := writeSweepReport(dir, "")
+		if err != nil {
+			return err
+		}
+		c := s.Counts()
+		fmt.Fprintf(stdout, "wrote %s/{summary.csv,report.md} and the charts: %d runs, %d done, %d failed\n", dir, len(s.Results), c["done"], c["failed"])
+		return nil
 	}
 	return plotHistory(dir, stdout)
 }

@@ -11,6 +11,7 @@ import (
 
 	"mpitrain/data"
 	"mpitrain/mlp"
+	"mpitrain/mlp/eval"
 )
 
 // toSplit converts a data split to the training element type.
@@ -26,6 +27,9 @@ func convert[T mlp.Float](v []float64) []T {
 	return out
 }
 
+// errStopped is wrapped by the error of a run stopped on a signal.
+var errStopped = errors.New("stopped on a signal")
+
 // trainTyped trains at element type T on every rank; rank 0 then evaluates
 // and writes the artifacts into run. ckpt holds rank 0's checkpoint bytes
 // when resuming. Errors that every rank has alike are sharedError.
@@ -35,7 +39,10 @@ func trainTyped[T mlp.Float](w *world, cfg Config, ds *data.Dataset, run *runDir
 		return sharedError{err}
 	}
 	rank, size := w.comm.Rank(), w.comm.Size()
-	net := mlp.NewNet[T](arch, mlp.ShardRows(cfg.BatchSize, size))
+	net, err := mlp.NewModel[T](arch, mlp.ShardRows(cfg.BatchSize, size))
+	if err != nil {
+		return sharedError{err}
+	}
 	net.Init(cfg.Seed)
 	train, val := toSplit[T](ds.Train), toSplit[T](ds.Val)
 	shards := func(epoch int) [][]int {
@@ -62,7 +69,7 @@ func trainTyped[T mlp.Float](w *world, cfg Config, ds *data.Dataset, run *runDir
 		if err != nil {
 			return sharedError{err} // same bytes, same verdict on every rank
 		}
-		copy(net.Params, ck.Params)
+		copy(net.Params(), ck.Params)
 		from = &ck.Progress
 		w.printf("resume: from the checkpoint %s, %d rank(s) now\n", checkpointSummary(name, from.Epoch, from.Step), size)
 	}
@@ -75,13 +82,16 @@ func trainTyped[T mlp.Float](w *world, cfg Config, ds *data.Dataset, run *runDir
 	}
 	save := func(p *mlp.Progress[T]) (string, error) {
 		return writeCheckpoint(run.ckpt, &mlp.Checkpoint[T]{Arch: arch, Train: cfg.trainConfig(),
-			Fingerprint: meta.Fingerprint, Settings: settings, Params: net.Params, Progress: *p})
+			Fingerprint: meta.Fingerprint, Settings: settings, Params: net.Params(), Progress: *p})
 	}
 
-	w.printf("model: %s, %d parameters, %s, %s lr %g, global batch %d (%d per rank), %d epochs\n",
+	w.printf("model: %s, %d parameters, %s, %s lr %g, global batch %d (%d per rank), %d epochs, %s\n",
 		describeArch(arch), arch.NumParams(), cfg.DType, cfg.Optimizer, cfg.LR, cfg.BatchSize,
-		mlp.ShardRows(cfg.BatchSize, size), cfg.Epochs)
+		mlp.ShardRows(cfg.BatchSize, size), cfg.Epochs, meta.Memory.line(size))
 	hooks := mlp.Hooks[T]{Stop: stop.Load}
+	if w.everyStep != nil {
+		hooks.Stop = func() bool { w.everyStep(); return stop.Load() }
+	}
 	hooks.OnEpoch = func(s mlp.EpochStats, _ *mlp.Trainer[T], p *mlp.Progress[T]) {
 		if !cfg.Quiet {
 			share := 0.0
@@ -111,16 +121,16 @@ func trainTyped[T mlp.Float](w *world, cfg Config, ds *data.Dataset, run *runDir
 	res, prog, err := mlp.Run(net, train, val, shards, red, cfg.trainConfig(), from, hooks)
 	switch {
 	case errors.Is(err, mlp.ErrStopped):
-		msg := fmt.Errorf("stopped on a signal at epoch %d, step %d", prog.Epoch+1, prog.Step)
+		msg := fmt.Errorf("%w at epoch %d, step %d", errStopped, prog.Epoch+1, prog.Step)
 		if prog.Step == 0 {
-			msg = fmt.Errorf("stopped on a signal after epoch %d", prog.Epoch)
+			msg = fmt.Errorf("%w after epoch %d", errStopped, prog.Epoch)
 		}
 		if w.root {
 			path, werr := save(prog)
 			if werr != nil {
-				return sharedError{fmt.Errorf("%v; writing its checkpoint failed: %v", msg, werr)}
+				return sharedError{fmt.Errorf("%w; writing its checkpoint failed: %v", msg, werr)}
 			}
-			msg = fmt.Errorf("%v; checkpoint %s; continue with --resume --run_id %s", msg, path, filepath.Base(run.path))
+			msg = fmt.Errorf("%w; checkpoint %s; continue with --resume --run_id %s", msg, path, filepath.Base(run.path))
 		}
 		return sharedError{msg}
 	case errors.Is(err, mlp.ErrNonFinite):
@@ -144,19 +154,19 @@ func trainTyped[T mlp.Float](w *world, cfg Config, ds *data.Dataset, run *runDir
 		w.printf("early stop after epoch %d; keeping the best weights, from epoch %d\n", len(res.History), res.BestEpoch)
 	}
 
-	valBase, testBase, err := baselinePredictions(ds)
+	valBase, testBase, err := eval.Baselines(ds)
 	if err != nil {
 		return err
 	}
-	valBase.model = predict(net, ds.Val)
-	testBase.model = predict(net, ds.Test)
-	metrics := metricsReport{Val: report(ds, ds.Val, valBase), Test: report(ds, ds.Test, testBase)}
-	printMetrics(w.stdout, metrics)
+	valBase.Model = predict(net, ds.Val)
+	testBase.Model = predict(net, ds.Test)
+	metrics := eval.Evaluate(ds, valBase, testBase)
+	eval.Print(w.stdout, metrics)
 	w.printf("time: %.2fs total, %.0f samples/s, allreduce %.1f%% of the slowest rank's time (%d ranks)\n",
 		timing.Total.Max, timing.SamplesPerSec, 100*timing.AllreduceShare, size)
 
 	a := artifacts{meta: meta, history: res.History, best: res.BestEpoch, metrics: metrics, timing: timing,
-		model: newModelFile(cfg, arch, ds, meta.Fingerprint, net.Params)}
+		model: newModelFile(cfg, arch, ds, meta.Fingerprint, net.Params())}
 	if err := a.write(run, cfg, ds, testBase); err != nil {
 		return err
 	}
@@ -178,20 +188,12 @@ func samplesTrained[T mlp.Float](res *mlp.Result, from *mlp.Progress[T]) int {
 }
 
 // predict runs the trained net over a split and returns float64 predictions.
-func predict[T mlp.Float](net *mlp.Net[T], s data.Split) []float64 {
-	out := make([]T, s.N*net.Cfg.Out)
-	net.Predict(convert[T](s.X), s.N, out)
+func predict[T mlp.Float](net mlp.Model[T], s data.Split) []float64 {
+	out := make([]T, s.N*net.Arch().Out)
+	mlp.Predict(net, convert[T](s.X), s.N, out)
 	res := make([]float64, len(out))
 	for i, v := range out {
 		res[i] = float64(v)
 	}
 	return res
-}
-
-func describeArch(c mlp.Config) string {
-	s := fmt.Sprint(c.In)
-	for _, h := range c.Hidden {
-		s += fmt.Sprintf(" -> %d", h)
-	}
-	return fmt.Sprintf("%s -> %d (%s)", s, c.Out, c.Act)
 }

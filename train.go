@@ -4,12 +4,14 @@ package main
 
 import (
 	"bytes"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -26,6 +28,7 @@ func trainMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "trainer: %v\n", err)
 		return exitFail
 	}
+	setLiveComm(comm)
 	w := newWorld(comm, stdout, stderr)
 	code := w.train(args)
 	if code != exitOK {
@@ -51,10 +54,6 @@ func (w *world) train(args []string) int {
 	if err == errHelp {
 		return exitOK
 	}
-	if err == nil && cfg.BatchSize < w.comm.Size() {
-		err = usagef("--batch_size %d is smaller than the %d ranks: every rank needs at least one sample per step",
-			cfg.BatchSize, w.comm.Size())
-	}
 	// Every rank parsed the same command line, so all fail alike; agree
 	// anyway so a rank started with other arguments cannot slip through.
 	if err = w.agree(err); err != nil {
@@ -71,6 +70,37 @@ func (w *world) train(args []string) int {
 		return exitFail
 	}
 
+	stop, unwatch := watchSignals(w)
+	err = w.trainRun(cfg, stop)
+	unwatch()
+	var end runEnd
+	if errors.As(err, &end) {
+		return end.code
+	}
+	return exitOK
+}
+
+// runEnd is how a training job ended that did not succeed: every rank has
+// it alike, with the same exit code, and the rank that knows why (rank 0,
+// or the failing rank) has printed the reason to w.stderr.
+type runEnd struct {
+	code int
+	err  error
+}
+
+func (e runEnd) Error() string { return e.err.Error() }
+func (e runEnd) Unwrap() error { return e.err }
+
+// trainRun trains cfg on w's communicator: every rank of it calls it with
+// the same cfg. It returns nil or a runEnd; an error that may be one
+// rank's alone ends the whole job (MPI_Abort) instead. stop, once set on
+// any rank, stops every rank at a step with a checkpoint.
+func (w *world) trainRun(cfg Config, stop *atomic.Bool) error {
+	if cfg.BatchSize < w.comm.Size() {
+		err := usagef("--batch_size %d is smaller than the %d ranks: every rank needs at least one sample per step",
+			cfg.BatchSize, w.comm.Size())
+		return w.startupFailure(w.agree(err))
+	}
 	hosts, err := gatherStrings(w.comm, hostLabel(w.comm))
 	if err != nil {
 		w.fatal(err)
@@ -88,6 +118,25 @@ func (w *world) train(args []string) int {
 		return w.startupFailure(err)
 	}
 
+	if cfg.BatchSize > ds.Train.N {
+		w.printf("data: --batch_size %d exceeds the %d training windows: one batch of all of them per epoch\n", cfg.BatchSize, ds.Train.N)
+		cfg.BatchSize = ds.Train.N
+		if cfg.BatchSize < w.comm.Size() {
+			err = usagef("--batch_size: the %d training windows are fewer than the %d ranks", ds.Train.N, w.comm.Size())
+		}
+	}
+	var mem memoryReport
+	if err == nil {
+		here := ranksOnHost(hosts, w.comm.Rank())
+		if w.hostRanks > 0 {
+			here = w.hostRanks
+		}
+		mem, err = checkMemory(cfg, ds, w.comm.Rank(), w.comm.Size(), here)
+	}
+	if err = w.agree(err); err != nil {
+		return w.startupFailure(err)
+	}
+
 	var run *runDir
 	var ckpt []byte
 	if w.root {
@@ -96,23 +145,36 @@ func (w *world) train(args []string) int {
 	if err = w.agree(err); err != nil {
 		return w.startupFailure(err)
 	}
+	if w.root {
+		setLiveRun(run.path)
+	}
 
 	w.printf("data: %s | %d windows of %d -> %d | train %d, val %d, test %d | scale %s | fingerprint %s\n",
 		src, ds.Train.N+ds.Val.N+ds.Test.N, cfg.Window, cfg.Horizon, ds.Train.N, ds.Val.N, ds.Test.N, cfg.Scale, fp[:12])
 
 	meta := runMeta{Config: cfg, Ranks: w.comm.Size(), Hosts: hosts, Fingerprint: fp, Source: src,
-		MPI: w.comm.LibraryVersion(), Started: time.Now().UTC()}
-	stop, unwatch := watchSignals(w)
+		MPI: w.comm.LibraryVersion(), Started: time.Now().UTC(), Memory: mem}
+	// A new run writes config.json first, so that a run the kernel kills
+	// before its first checkpoint leaves a folder saying what it was (and
+	// no metrics.json). A resumed run's folder keeps its own until the end.
+	if w.root && run.from == "" {
+		err = writeJSON(run.file("config.json"), meta.final())
+	}
+	if err = w.agree(err); err != nil {
+		if w.root {
+			run.discardIfEmpty()
+		}
+		return w.startupFailure(err)
+	}
 	if cfg.DType == "float64" {
 		err = trainTyped[float64](w, cfg, ds, run, ckpt, meta, stop)
 	} else {
 		err = trainTyped[float32](w, cfg, ds, run, ckpt, meta, stop)
 	}
-	unwatch()
 	var same sharedError
 	switch {
 	case err == nil:
-		return exitOK
+		return nil
 	case errors.As(err, &same):
 		// The same error on every rank (a non-finite value, a stop on
 		// request, a checkpoint that does not fit): no rank waits in a
@@ -122,16 +184,16 @@ func (w *world) train(args []string) int {
 			w.errorf("%v", same.err)
 		}
 		if isUsage(same.err) {
-			return exitUsage
+			return runEnd{exitUsage, same.err}
 		}
-		return exitFail
+		return runEnd{exitFail, same.err}
 	default:
 		// Anything else may be one rank's alone: end the whole job now.
 		if w.root {
 			run.discardIfEmpty()
 		}
 		w.fatal(err)
-		return exitFail
+		return runEnd{exitFail, err}
 	}
 }
 
@@ -142,9 +204,12 @@ func (e sharedError) Error() string { return e.err.Error() }
 
 // watchSignals turns the first SIGINT or SIGTERM into a stop request: the
 // ranks agree on it in the next step's Allreduce, finish that step, and
-// rank 0 writes a checkpoint. A second signal ends the process at once, and
-// so does any signal after unwatch (training is over; mpirun may SIGTERM
-// the ranks of a job one of whose ranks has already exited).
+// rank 0 writes a checkpoint. A second SIGINT (Ctrl-C) ends the process at
+// once; a second SIGTERM does not: under Slurm with mpirun every rank gets
+// one from slurmstepd and one from mpirun passing its own on, and whoever
+// sends them follows with SIGKILL after a grace period anyway. Any signal
+// after unwatch ends the process at once (training is over; mpirun may
+// SIGTERM the ranks of a job one of whose ranks has already exited).
 func watchSignals(w *world) (stop *atomic.Bool, unwatch func()) {
 	stop = new(atomic.Bool)
 	ch := make(chan os.Signal, 1)
@@ -153,7 +218,9 @@ func watchSignals(w *world) (stop *atomic.Bool, unwatch func()) {
 	go func() {
 		select {
 		case s := <-ch:
-			signal.Reset(syscall.SIGINT, syscall.SIGTERM)
+			// SIGTERM stays caught: the next one waits in ch unread, and
+			// later ones are dropped.
+			signal.Reset(syscall.SIGINT)
 			stop.Store(true)
 			if w.root {
 				fmt.Fprintf(w.stderr, "trainer: rank 0: %v: stopping after the current step and writing a checkpoint\n", s)
@@ -168,22 +235,28 @@ func watchSignals(w *world) (stop *atomic.Bool, unwatch func()) {
 }
 
 // startupFailure prints an agreed start-up error (own errors on the failing
-// rank; a peer failure on rank 0 only) and returns the exit code.
-func (w *world) startupFailure(err error) int {
+// rank; a peer failure on rank 0 only) and returns it as a runEnd with its
+// exit code; nil stays nil.
+func (w *world) startupFailure(err error) error {
+	if err == nil {
+		return nil
+	}
 	var peer errPeer
 	if errors.As(err, &peer) {
 		if w.root {
 			w.errorf("%v", err)
 		}
-		return peer.code
+		return runEnd{peer.code, err}
 	}
-	if _, ok := err.(quietError); !ok {
+	if q, ok := err.(quietError); ok {
+		err = q.err
+	} else {
 		w.errorf("%v", err)
 	}
 	if isUsage(err) {
-		return exitUsage
+		return runEnd{exitUsage, err}
 	}
-	return exitFail
+	return runEnd{exitFail, err}
 }
 
 // checkSame compares a string across ranks against rank 0's value.
@@ -200,14 +273,29 @@ func (w *world) checkSame(what, mine string) error {
 	return nil
 }
 
+// seedValShare is the share of a seed-layout NPZ's training windows that
+// becomes the validation split when the file has none.
+const seedValShare = 0.15
+
 // loadDataset builds the dataset from --npz_path, --csv or the embedded file.
 func loadDataset(cfg Config, w *world) (*data.Dataset, string, error) {
 	if cfg.NPZPath != "" {
 		ds, err := data.ReadNPZ(cfg.NPZPath)
-		if err == nil && ds.Legacy {
-			err = fmt.Errorf("--npz_path %s: the seed's layout (no validation split, no normalizer, no dates), so metrics in index points are impossible; re-create it with: trainer data prepare --out FILE.npz", cfg.NPZPath)
+		if err != nil || !ds.Legacy {
+			return ds, cfg.NPZPath, err
 		}
-		return ds, cfg.NPZPath, err
+		if ds.Val.N == 0 {
+			k, err := ds.CarveValidation(seedValShare)
+			if err != nil {
+				return nil, "", err
+			}
+			w.printf("data: %s has no validation split; the last %d of its training windows (%.0f%%, chronologically) are the validation split\n",
+				cfg.NPZPath, k, 100*seedValShare)
+		}
+		if ds.Norm.Kind == "" {
+			w.printf("data: %s carries no normalizer statistics: metrics are on the file's scale, index points are n/a\n", cfg.NPZPath)
+		}
+		return ds, cfg.NPZPath, nil
 	}
 	var s *data.Series
 	var rep data.LoadReport
@@ -319,10 +407,10 @@ func openRun(cfg Config) (*runDir, []byte, error) {
 		return nil, nil, err
 	}
 	if path == "" { // --resume=auto with nothing to resume
-		if run := filepath.Join(cfg.Out, cfg.RunID); dirExists(run) && !cfg.Overwrite {
-			if entries, _ := os.ReadDir(run); len(entries) == 0 {
-				return &runDir{path: run}, nil, nil // an empty folder left by an earlier attempt
-			}
+		if run := filepath.Join(cfg.Out, cfg.RunID); dirExists(run) && !cfg.Overwrite && diedBeforeCheckpoint(run) {
+			// An earlier attempt ended before its first checkpoint (killed,
+			// or its node lost): nothing to continue, so start over in it.
+			return &runDir{path: run}, nil, nil
 		}
 		r, err := prepareRunDir(cfg)
 		return r, nil, err
@@ -351,13 +439,58 @@ func dirExists(p string) bool {
 	return err == nil && st.IsDir()
 }
 
-// prepareRunDir creates outputs/<run-id>/; an existing folder is an error
-// unless --overwrite, in which case it is removed first.
-func prepareRunDir(cfg Config) (*runDir, error) {
-	id := cfg.RunID
-	if id == "" {
-		id = "run-" + time.Now().UTC().Format("20060102-150405")
+// diedBeforeCheckpoint reports whether run is the folder of a run that
+// ended before its first checkpoint and before its metrics: empty, or
+// holding only what a run writes at its start (config.json).
+func diedBeforeCheckpoint(run string) bool {
+	entries, err := os.ReadDir(run)
+	if err != nil {
+		return false
 	}
+	for _, e := range entries {
+		switch {
+		case e.Name() == "config.json", strings.HasPrefix(e.Name(), ".config.json.tmp-"):
+		case e.Name() == checkpointDir && len(listCheckpoints(run)) == 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// defaultRunID is run-<UTC date-time to the millisecond>-<6 random hex
+// digits>: ids sort by start time, and runs started in the same
+// millisecond on one host or many still differ.
+func defaultRunID(now time.Time) string {
+	var b [3]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand does not fail on Linux
+	}
+	return fmt.Sprintf("run-%s-%x", now.UTC().Format("20060102-150405.000"), b)
+}
+
+// prepareRunDir creates outputs/<run-id>/; an existing folder is an error
+// unless --overwrite, in which case it is removed first. A default id that
+// exists already (a run started in the same millisecond drew the same
+// suffix) is drawn again.
+func prepareRunDir(cfg Config) (*runDir, error) {
+	if cfg.RunID == "" {
+		if err := os.MkdirAll(cfg.Out, 0o755); err != nil {
+			return nil, fmt.Errorf("--out %s: %w", cfg.Out, err)
+		}
+		for range 100 {
+			path := filepath.Join(cfg.Out, defaultRunID(time.Now()))
+			err := os.Mkdir(path, 0o755)
+			if err == nil {
+				return &runDir{path: path, created: true}, nil
+			}
+			if !errors.Is(err, os.ErrExist) {
+				return nil, fmt.Errorf("--out %s: %w", cfg.Out, err)
+			}
+		}
+		return nil, fmt.Errorf("--out %s: no free run id after 100 draws", cfg.Out)
+	}
+	id := cfg.RunID
 	path := filepath.Join(cfg.Out, id)
 	if _, err := os.Stat(path); err == nil {
 		if !cfg.Overwrite {

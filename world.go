@@ -20,6 +20,12 @@ type world struct {
 	root   bool
 	stdout io.Writer
 	stderr io.Writer
+	// everyStep, if set, is called once per training step on this rank
+	// (a sweep's rank 0 answers the other groups' requests there).
+	everyStep func()
+	// hostRanks, if not 0, is the number of ranks on this rank's host
+	// sharing its memory (a sweep's group knows only its own members).
+	hostRanks int
 }
 
 func newWorld(comm collective.Comm, stdout, stderr io.Writer) *world {

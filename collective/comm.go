@@ -56,13 +56,42 @@ type Comm interface {
 	// "MPI_THREAD_FUNNELED", or "none" for a world without MPI.
 	ThreadLevel() string
 
-	// Abort ends every rank of the world with the exit code code (use a
-	// non-zero one). It never returns.
+	// Split divides the ranks into communicators, one per color (>= 0):
+	// every rank calls it, and gets the communicator of the ranks that
+	// passed its color, ordered by key, then by rank (MPI_Comm_split).
+	Split(color, key int) (Comm, error)
+	// Free releases a communicator made by Split; every rank of it calls
+	// it, after its last operation. The world is not freed, it is
+	// finalized.
+	Free() error
+
+	// SendBytes sends buf to rank dest with tag (>= 0), blocking until the
+	// buffer may be reused (MPI_Send).
+	SendBytes(buf []byte, dest, tag int) error
+	// RecvBytes receives a message from source (or AnySource) with tag
+	// into buf and returns its length and its sender (MPI_Recv). A message
+	// longer than buf is an error.
+	RecvBytes(buf []byte, source, tag int) (n, from int, err error)
+	// Probe reports, without blocking, whether a message from source (or
+	// AnySource) with tag is waiting, with its sender and length
+	// (MPI_Iprobe).
+	Probe(source, tag int) (ok bool, from, n int, err error)
+
+	// Abort ends every rank of the job with the exit code code (use a
+	// non-zero one), also when called on a split communicator. It never
+	// returns.
 	Abort(code int)
 	// Finalize shuts the world down. Call it once, on every rank, after the
 	// last collective.
 	Finalize() error
 }
+
+// AnySource matches a message from any rank in RecvBytes and Probe.
+const AnySource = -1
+
+// MaxTag is the largest tag every MPI library accepts (the standard's
+// lower bound for MPI_TAG_UB).
+const MaxTag = 32767
 
 // Op is a reduction operator for Allreduce.
 type Op int
@@ -106,6 +135,12 @@ var (
 	// ErrNotMainThread: an MPI method was called from another OS thread
 	// than the one that called Init.
 	ErrNotMainThread = errors.New("collective: MPI called off the main thread")
+	// ErrSplit: Free of the world, or Finalize of a split communicator.
+	ErrSplit = errors.New("collective: world and split communicators end differently")
+	// ErrColor: a Split color below 0.
+	ErrColor = errors.New("collective: split color out of range")
+	// ErrPeer: a point-to-point rank or tag out of range.
+	ErrPeer = errors.New("collective: peer or tag out of range")
 )
 
 // MPIError is a failed MPI call: the function's name, its return code and
@@ -184,6 +219,27 @@ func checkGather(call string, nsend, nrecv, size int) error {
 	}
 	if nrecv > maxCount {
 		return argError(call, ErrBufferLength, "%d elements exceed %d", nrecv, maxCount)
+	}
+	return nil
+}
+
+// checkColor validates a Split color: MPI_UNDEFINED (a rank in no group)
+// is not offered, so every rank gets a communicator.
+func checkColor(call string, color int) error {
+	if color < 0 || color > math.MaxInt32 {
+		return argError(call, ErrColor, "%d, want >= 0", color)
+	}
+	return nil
+}
+
+// checkPeerTag validates a point-to-point peer (AnySource only where any
+// is true) and tag.
+func checkPeerTag(call string, peer, tag, size int, any bool) error {
+	if (peer < 0 || peer >= size) && !(any && peer == AnySource) {
+		return argError(call, ErrPeer, "rank %d not in [0, %d)", peer, size)
+	}
+	if tag < 0 || tag > MaxTag {
+		return argError(call, ErrPeer, "tag %d not in [0, %d]", tag, MaxTag)
 	}
 	return nil
 }

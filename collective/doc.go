@@ -1,7 +1,10 @@
 // Package collective is the message-passing layer of mpitrain: a small Comm
 // interface over the MPI collectives the trainer uses (in-place Allreduce,
-// Bcast, Allgather, Barrier), with a one-rank world, NewSelf, that needs no
-// MPI at all.
+// Bcast, Allgather, Barrier), communicators split from the world (Split,
+// Free: a sweep trains a run on each group of ranks), and the small
+// point-to-point messages a work queue needs (SendBytes, RecvBytes and the
+// non-blocking Probe), with a one-rank world, NewSelf, that needs no MPI at
+// all.
 //
 // It is the module's binding to MPI through cgo (the only other cgo is the
 // BLAS binding, mlp/cblas). The binding maps one

@@ -23,8 +23,29 @@ static int init_thread(int required, int *provided) {
 	return MPI_Init_thread(NULL, NULL, required, provided);
 }
 
-static int allreduce_in_place(void *buf, int count, MPI_Datatype type, MPI_Op op) {
-	return MPI_Allreduce(MPI_IN_PLACE, buf, count, type, op, MPI_COMM_WORLD);
+static int allreduce_in_place(void *buf, int count, MPI_Datatype type, MPI_Op op, MPI_Comm comm) {
+	return MPI_Allreduce(MPI_IN_PLACE, buf, count, type, op, comm);
+}
+static int any_source(void) { return MPI_ANY_SOURCE; }
+static MPI_Comm comm_null(void) { return MPI_COMM_NULL; }
+
+// probe_bytes is MPI_Iprobe with the matched message's source and size
+// in bytes, or *flag == 0 when none is waiting.
+static int probe_bytes(int source, int tag, MPI_Comm comm, int *flag, int *from, int *count) {
+	MPI_Status st;
+	int rc = MPI_Iprobe(source, tag, comm, flag, &st);
+	if (rc != MPI_SUCCESS || !*flag) return rc;
+	*from = st.MPI_SOURCE;
+	return MPI_Get_count(&st, MPI_BYTE, count);
+}
+
+// recv_bytes is MPI_Recv of bytes with the source and count received.
+static int recv_bytes(void *buf, int n, int source, int tag, MPI_Comm comm, int *from, int *count) {
+	MPI_Status st;
+	int rc = MPI_Recv(buf, n, MPI_BYTE, source, tag, comm, &st);
+	if (rc != MPI_SUCCESS) return rc;
+	*from = st.MPI_SOURCE;
+	return MPI_Get_count(&st, MPI_BYTE, count);
 }
 */
 import "C"
@@ -41,14 +62,16 @@ import (
 // main goroutine on the main thread for the life of the program.
 func init() { runtime.LockOSThread() }
 
-// world is MPI_COMM_WORLD. Rank, size, host name and library version are
-// read once, by Init.
+// world is MPI_COMM_WORLD, or a communicator split from it (Split). Rank,
+// size, host name and library version are read once, by Init or Split.
 type world struct {
+	comm       C.MPI_Comm
+	split      bool // made by Split: Free it, never Finalize
 	rank, size int
 	thread     string
 	processor  string
 	version    string
-	finalized  bool
+	finalized  bool // Finalize or Free was called
 }
 
 // Init initializes MPI with MPI_Init_thread(MPI_THREAD_FUNNELED), makes
@@ -74,15 +97,10 @@ func Init() (Comm, error) {
 	if err := check("MPI_Comm_set_errhandler", C.MPI_Comm_set_errhandler(C.world(), C.errors_return())); err != nil {
 		return nil, err
 	}
-	w := &world{thread: threadLevelName(provided)}
-	var rank, size C.int
-	if err := check("MPI_Comm_rank", C.MPI_Comm_rank(C.world(), &rank)); err != nil {
+	w := &world{comm: C.world(), thread: threadLevelName(provided)}
+	if err := w.readRankSize(); err != nil {
 		return nil, err
 	}
-	if err := check("MPI_Comm_size", C.MPI_Comm_size(C.world(), &size)); err != nil {
-		return nil, err
-	}
-	w.rank, w.size = int(rank), int(size)
 	var err error
 	if w.processor, err = processorName(); err != nil {
 		return nil, err
@@ -91,6 +109,19 @@ func Init() (Comm, error) {
 		return nil, err
 	}
 	return w, nil
+}
+
+// readRankSize reads this process's rank and the size of w.comm.
+func (w *world) readRankSize() error {
+	var rank, size C.int
+	if err := check("MPI_Comm_rank", C.MPI_Comm_rank(w.comm, &rank)); err != nil {
+		return err
+	}
+	if err := check("MPI_Comm_size", C.MPI_Comm_size(w.comm, &size)); err != nil {
+		return err
+	}
+	w.rank, w.size = int(rank), int(size)
+	return nil
 }
 
 // check turns an MPI return code into nil or an error that names the call
@@ -180,14 +211,14 @@ func (w *world) Allreduce64(buf []float64, op Op) error {
 	if err := w.checkAllreduce("Allreduce64", len(buf), op); err != nil {
 		return err
 	}
-	return allreduce(unsafe.Pointer(&buf[0]), len(buf), C.type_double(), op)
+	return w.allreduce(unsafe.Pointer(&buf[0]), len(buf), C.type_double(), op)
 }
 
 func (w *world) Allreduce32(buf []float32, op Op) error {
 	if err := w.checkAllreduce("Allreduce32", len(buf), op); err != nil {
 		return err
 	}
-	return allreduce(unsafe.Pointer(&buf[0]), len(buf), C.type_float(), op)
+	return w.allreduce(unsafe.Pointer(&buf[0]), len(buf), C.type_float(), op)
 }
 
 func (w *world) checkAllreduce(call string, n int, op Op) error {
@@ -200,30 +231,30 @@ func (w *world) checkAllreduce(call string, n int, op Op) error {
 	return checkOp(call, op)
 }
 
-// allreduce is MPI_Allreduce(MPI_IN_PLACE, buf, n, typ, op, MPI_COMM_WORLD).
-func allreduce(buf unsafe.Pointer, n int, typ C.MPI_Datatype, op Op) error {
-	return check("MPI_Allreduce", C.allreduce_in_place(buf, C.int(n), typ, mpiOp(op)))
+// allreduce is MPI_Allreduce(MPI_IN_PLACE, buf, n, typ, op, w.comm).
+func (w *world) allreduce(buf unsafe.Pointer, n int, typ C.MPI_Datatype, op Op) error {
+	return check("MPI_Allreduce", C.allreduce_in_place(buf, C.int(n), typ, mpiOp(op), w.comm))
 }
 
 func (w *world) Bcast64(buf []float64, root int) error {
 	if err := w.checkBcast("Bcast64", len(buf), root); err != nil {
 		return err
 	}
-	return bcast(unsafe.Pointer(&buf[0]), len(buf), C.type_double(), root)
+	return w.bcast(unsafe.Pointer(&buf[0]), len(buf), C.type_double(), root)
 }
 
 func (w *world) Bcast32(buf []float32, root int) error {
 	if err := w.checkBcast("Bcast32", len(buf), root); err != nil {
 		return err
 	}
-	return bcast(unsafe.Pointer(&buf[0]), len(buf), C.type_float(), root)
+	return w.bcast(unsafe.Pointer(&buf[0]), len(buf), C.type_float(), root)
 }
 
 func (w *world) BcastBytes(buf []byte, root int) error {
 	if err := w.checkBcast("BcastBytes", len(buf), root); err != nil {
 		return err
 	}
-	return bcast(unsafe.Pointer(&buf[0]), len(buf), C.type_byte(), root)
+	return w.bcast(unsafe.Pointer(&buf[0]), len(buf), C.type_byte(), root)
 }
 
 func (w *world) checkBcast(call string, n, root int) error {
@@ -236,16 +267,16 @@ func (w *world) checkBcast(call string, n, root int) error {
 	return checkRoot(call, root, w.size)
 }
 
-// bcast is MPI_Bcast(buf, n, typ, root, MPI_COMM_WORLD).
-func bcast(buf unsafe.Pointer, n int, typ C.MPI_Datatype, root int) error {
-	return check("MPI_Bcast", C.MPI_Bcast(buf, C.int(n), typ, C.int(root), C.world()))
+// bcast is MPI_Bcast(buf, n, typ, root, w.comm).
+func (w *world) bcast(buf unsafe.Pointer, n int, typ C.MPI_Datatype, root int) error {
+	return check("MPI_Bcast", C.MPI_Bcast(buf, C.int(n), typ, C.int(root), w.comm))
 }
 
 func (w *world) Barrier() error {
 	if err := w.enter("Barrier"); err != nil {
 		return err
 	}
-	return check("MPI_Barrier", C.MPI_Barrier(C.world()))
+	return check("MPI_Barrier", C.MPI_Barrier(w.comm))
 }
 
 func (w *world) Allgather64(send, recv []float64) error {
@@ -259,7 +290,7 @@ func (w *world) Allgather64(send, recv []float64) error {
 	n := C.int(len(send))
 	return check("MPI_Allgather", C.MPI_Allgather(
 		unsafe.Pointer(&send[0]), n, C.type_double(),
-		unsafe.Pointer(&recv[0]), n, C.type_double(), C.world()))
+		unsafe.Pointer(&recv[0]), n, C.type_double(), w.comm))
 }
 
 func (w *world) Wtime() float64         { return float64(C.MPI_Wtime()) }
@@ -267,21 +298,118 @@ func (w *world) ProcessorName() string  { return w.processor }
 func (w *world) LibraryVersion() string { return w.version }
 func (w *world) ThreadLevel() string    { return w.thread }
 
-// Abort calls MPI_Abort on MPI_COMM_WORLD, which ends every rank, and
+// Abort calls MPI_Abort on MPI_COMM_WORLD, which ends every rank of the
+// job (also from a split communicator: the job fails as a whole), and
 // exits the process with code should MPI_Abort return.
 func (w *world) Abort(code int) {
-	if !w.finalized {
+	var finalized C.int
+	if C.MPI_Finalized(&finalized) == C.MPI_SUCCESS && finalized == 0 {
 		C.MPI_Abort(C.world(), C.int(code))
 	}
 	os.Exit(code)
 }
 
 func (w *world) Finalize() error {
+	if w.split {
+		return argError("Finalize", ErrSplit, "Free a split communicator; Finalize the world")
+	}
 	if err := w.enter("Finalize"); err != nil {
 		return err
 	}
 	w.finalized = true
 	return check("MPI_Finalize", C.MPI_Finalize())
+}
+
+// Split is MPI_Comm_split: the ranks that pass the same color form a new
+// communicator, ordered by key (ties by rank here). Every rank of w must
+// call it. The new communicator returns error codes, as the world does.
+func (w *world) Split(color, key int) (Comm, error) {
+	const call = "Split"
+	if err := w.enter(call); err != nil {
+		return nil, err
+	}
+	if err := checkColor(call, color); err != nil {
+		return nil, err
+	}
+	n := &world{split: true, thread: w.thread, processor: w.processor, version: w.version}
+	if err := check("MPI_Comm_split", C.MPI_Comm_split(w.comm, C.int(color), C.int(key), &n.comm)); err != nil {
+		return nil, err
+	}
+	if err := check("MPI_Comm_set_errhandler", C.MPI_Comm_set_errhandler(n.comm, C.errors_return())); err != nil {
+		return nil, err
+	}
+	if err := n.readRankSize(); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// Free is MPI_Comm_free of a communicator made by Split; every rank of it
+// must call it. The world itself is not freed (Finalize ends it).
+func (w *world) Free() error {
+	if !w.split {
+		return argError("Free", ErrSplit, "the world is not freed; Finalize it")
+	}
+	if err := w.enter("Free"); err != nil {
+		return err
+	}
+	w.finalized = true
+	return check("MPI_Comm_free", C.MPI_Comm_free(&w.comm))
+}
+
+// SendBytes is MPI_Send of buf to rank dest with tag.
+func (w *world) SendBytes(buf []byte, dest, tag int) error {
+	const call = "SendBytes"
+	if err := w.checkPeer(call, len(buf), dest, tag, false); err != nil {
+		return err
+	}
+	return check("MPI_Send", C.MPI_Send(unsafe.Pointer(&buf[0]), C.int(len(buf)), C.type_byte(), C.int(dest), C.int(tag), w.comm))
+}
+
+// RecvBytes is MPI_Recv into buf of a message from source (or AnySource)
+// with tag; it returns the bytes received and the sender's rank.
+func (w *world) RecvBytes(buf []byte, source, tag int) (n, from int, err error) {
+	const call = "RecvBytes"
+	if err := w.checkPeer(call, len(buf), source, tag, true); err != nil {
+		return 0, 0, err
+	}
+	var cfrom, count C.int
+	if err := check("MPI_Recv", C.recv_bytes(unsafe.Pointer(&buf[0]), C.int(len(buf)), w.source(source), C.int(tag), w.comm, &cfrom, &count)); err != nil {
+		return 0, 0, err
+	}
+	return int(count), int(cfrom), nil
+}
+
+// Probe is MPI_Iprobe: whether a message from source (or AnySource) with
+// tag waits to be received, its sender and its size in bytes. It does not
+// block.
+func (w *world) Probe(source, tag int) (ok bool, from, n int, err error) {
+	const call = "Probe"
+	if err := w.checkPeer(call, 1, source, tag, true); err != nil {
+		return false, 0, 0, err
+	}
+	var flag, cfrom, count C.int
+	if err := check("MPI_Iprobe", C.probe_bytes(w.source(source), C.int(tag), w.comm, &flag, &cfrom, &count)); err != nil {
+		return false, 0, 0, err
+	}
+	return flag != 0, int(cfrom), int(count), nil
+}
+
+func (w *world) source(s int) C.int {
+	if s == AnySource {
+		return C.any_source()
+	}
+	return C.int(s)
+}
+
+func (w *world) checkPeer(call string, n, peer, tag int, any bool) error {
+	if err := w.enter(call); err != nil {
+		return err
+	}
+	if err := checkBuf(call, n); err != nil {
+		return err
+	}
+	return checkPeerTag(call, peer, tag, w.size, any)
 }
 
 // mpiErrCount is MPI_ERR_COUNT, for tests of check.

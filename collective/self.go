@@ -13,6 +13,14 @@ import (
 type self struct {
 	start     time.Time
 	finalized bool
+	split     bool
+	queue     []message // sent to itself, not yet received
+}
+
+// message is one point-to-point message a world of one rank sent itself.
+type message struct {
+	tag  int
+	data []byte
 }
 
 // NewSelf returns a world of one rank (rank 0 of 1) that uses no MPI:
@@ -96,9 +104,87 @@ func (s *self) ThreadLevel() string    { return "none" }
 func (s *self) Abort(code int) { os.Exit(code) }
 
 func (s *self) Finalize() error {
+	if s.split {
+		return argError("Finalize", ErrSplit, "Free a split communicator; Finalize the world")
+	}
 	if err := s.enter("Finalize"); err != nil {
 		return err
 	}
 	s.finalized = true
 	return nil
+}
+
+// Split of a world of one rank is another world of one rank.
+func (s *self) Split(color, key int) (Comm, error) {
+	const call = "Split"
+	if err := s.enter(call); err != nil {
+		return nil, err
+	}
+	if err := checkColor(call, color); err != nil {
+		return nil, err
+	}
+	return &self{start: s.start, split: true}, nil
+}
+
+func (s *self) Free() error {
+	if !s.split {
+		return argError("Free", ErrSplit, "the world is not freed; Finalize it")
+	}
+	if err := s.enter("Free"); err != nil {
+		return err
+	}
+	s.finalized = true
+	return nil
+}
+
+// SendBytes to rank 0, itself, queues a copy of buf.
+func (s *self) SendBytes(buf []byte, dest, tag int) error {
+	const call = "SendBytes"
+	if err := s.checkPeer(call, len(buf), dest, tag, false); err != nil {
+		return err
+	}
+	s.queue = append(s.queue, message{tag: tag, data: append([]byte(nil), buf...)})
+	return nil
+}
+
+// RecvBytes takes the oldest queued message with tag; with none queued it
+// would wait forever, so it is an error instead.
+func (s *self) RecvBytes(buf []byte, source, tag int) (int, int, error) {
+	const call = "RecvBytes"
+	if err := s.checkPeer(call, len(buf), source, tag, true); err != nil {
+		return 0, 0, err
+	}
+	for i, m := range s.queue {
+		if m.tag != tag {
+			continue
+		}
+		if len(m.data) > len(buf) {
+			return 0, 0, argError(call, ErrBufferLength, "a message of %d bytes into %d", len(m.data), len(buf))
+		}
+		s.queue = append(s.queue[:i], s.queue[i+1:]...)
+		return copy(buf, m.data), 0, nil
+	}
+	return 0, 0, argError(call, ErrPeer, "no message with tag %d in a world of one rank: it would wait forever", tag)
+}
+
+func (s *self) Probe(source, tag int) (bool, int, int, error) {
+	if err := s.checkPeer("Probe", 1, source, tag, true); err != nil {
+		return false, 0, 0, err
+	}
+	for _, m := range s.queue {
+		if m.tag == tag {
+			return true, 0, len(m.data), nil
+		}
+	}
+	return false, 0, 0, nil
+}
+
+func (s *self) checkPeer(call string, n, peer, tag int, any bool) error {
+	if err := s.enter(call); err != nil {
+		return err
+	}
+	if err := checkBuf(call, n); err != nil {
+		return err
+	}
+	return checkPeerTag(call, peer, tag, 1, any)
 }

@@ -65,7 +65,7 @@ func ReadCSV(r io.Reader, name, column string) (*Series, LoadReport, error) {
 		return nil, LoadReport{}, fmt.Errorf("data: %s: column %q holds dates, not prices", name, column)
 	}
 
-	cr := csv.NewReader(r)
+	cr := csv.NewReader(&boundedReader{r: r, name: name})
 	cr.ReuseRecord = true
 	cr.TrimLeadingSpace = true
 	header, err := cr.Read()
@@ -74,6 +74,9 @@ func ReadCSV(r io.Reader, name, column string) (*Series, LoadReport, error) {
 	}
 	if err != nil {
 		return nil, LoadReport{}, csvError(name, err)
+	}
+	if len(header) > MaxCSVField {
+		return nil, LoadReport{}, fmt.Errorf("data: %s: a header of %d columns (the limit is %d): %w", name, len(header), MaxCSVField, ErrTooLarge)
 	}
 	header = copyRecord(header)
 	dateCol, valCol := -1, -1
@@ -107,6 +110,16 @@ func ReadCSV(r io.Reader, name, column string) (*Series, LoadReport, error) {
 			return nil, LoadReport{}, csvError(name, err)
 		}
 		line, _ := cr.FieldPos(dateCol)
+		if len(s.Values)+rep.Nulls >= MaxCSVRows {
+			return nil, LoadReport{}, fmt.Errorf("data: %s: more than %d data rows (the limit of a CSV file; a century of daily prices is about 25,000): %w",
+				name, MaxCSVRows, ErrTooLarge)
+		}
+		for i, f := range rec {
+			if len(f) > MaxCSVField {
+				return nil, LoadReport{}, &ParseError{File: name, Line: line, Column: i + 1,
+					Err: fmt.Errorf("a field of %d bytes, longer than %d (the limit of a CSV field): %w", len(f), MaxCSVField, ErrTooLarge)}
+			}
+		}
 		field := strings.TrimSpace(rec[dateCol])
 		d, err := time.Parse(DateLayout, field)
 		if err != nil {
@@ -178,6 +191,9 @@ func missingColumn(name, column string, header []string) error {
 // counts columns in bytes; the byte goes into the message so Column keeps
 // meaning "field number".
 func csvError(name string, err error) error {
+	if errors.Is(err, ErrTooLarge) {
+		return err // it names the file and the limit
+	}
 	var pe *csv.ParseError
 	if !errors.As(err, &pe) {
 		return fmt.Errorf("data: %s: %w", name, err)

@@ -21,7 +21,7 @@ const NPZVersion = 1
 
 // maxElems bounds the size an NPZ header may claim, so a corrupt file
 // gives an error rather than a huge allocation.
-const maxElems = 1 << 31
+const maxElems = MaxNPZValues
 
 // splitNames are the key suffixes of the three splits, in file order.
 var splitNames = [3]string{"train", "val", "test"}
@@ -133,12 +133,16 @@ func checkDataset(d *Dataset) error {
 // "data: x.npz: key X_val: shape (3, 59), want (3, 60)".
 //
 // A file without a "version" key is taken as the seed project's layout:
-// X_train, y_train, X_test, y_test, float64, with X shaped (N, window) or
-// (N, window, 1) and y shaped (N,) or (N, horizon). Its Dataset has
-// Legacy set, an empty Val split, the identity Normalizer (the file does
-// not say how it was scaled), nil Last, Target and Dates, and Opts with
-// Window and Horizon from the shapes, Train = train/(train+test), Val 0
-// and Scale "". Other keys in such a file are ignored. Source is path.
+// X_train, y_train, X_test, y_test and optionally X_val, y_val, float32
+// or float64, with X shaped (N, window) or (N, window, 1) and y shaped
+// (N,) or (N, horizon). Its Dataset has Legacy set and nil Dates. Without
+// X_val it has an empty Val split (see CarveValidation). Without the keys
+// norm and norm_kind (min-max or z-score statistics, as WriteNPZ writes
+// them) it has the identity Normalizer (Kind "": the file does not say how
+// it was scaled) and nil Last and Target, so nothing can be reported in
+// index points; with them, Last and Target are derived. Opts has Window
+// and Horizon from the shapes and the splits' shares. Other keys are
+// ignored. Source is path.
 func ReadNPZ(path string) (*Dataset, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -148,6 +152,12 @@ func ReadNPZ(path string) (*Dataset, error) {
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, fmt.Errorf("data: %w", err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, &NPZError{File: path, Msg: "not a regular file (an .npz is a zip archive, read at random offsets)"}
+	}
+	if fi.Size() > MaxNPZFileSize {
+		return nil, &NPZError{File: path, Msg: fmt.Sprintf("%d bytes, more than the %d GiB an NPZ may have: %v", fi.Size(), MaxNPZFileSize>>30, ErrTooLarge)}
 	}
 	z, err := npz.NewReader(f, fi.Size())
 	if err != nil {
@@ -241,13 +251,27 @@ func (r *npzReader) full() (*Dataset, error) {
 	return d, nil
 }
 
-// legacy reads the seed project's four-key layout.
+// legacy reads the seed project's layout: X_train, y_train, X_test, y_test
+// and, optionally, X_val with y_val and the normalizer (norm, norm_kind, as
+// WriteNPZ writes them, min-max or z-score). Arrays may be float32 or
+// float64; X is (N, window) or (N, window, 1), y is (N,) or (N, horizon).
 func (r *npzReader) legacy() (*Dataset, error) {
 	d := &Dataset{Source: r.path, Legacy: true}
 	w, h := -1, -1
-	for _, s := range []string{"train", "test"} {
+	splits := []string{"train", "test"}
+	_, hasXVal := r.names["X_val"]
+	_, hasYVal := r.names["y_val"]
+	switch {
+	case hasXVal && hasYVal:
+		splits = append(splits, "val")
+	case hasXVal:
+		return nil, r.errorf("y_val", "missing, while X_val is there (give both or neither)")
+	case hasYVal:
+		return nil, r.errorf("X_val", "missing, while y_val is there (give both or neither)")
+	}
+	for _, s := range splits {
 		xk, yk := "X_"+s, "y_"+s
-		xs, err := r.shape(xk, "<f8")
+		xs, err := r.floatShape(xk)
 		if err != nil {
 			return nil, err
 		}
@@ -263,7 +287,7 @@ func (r *npzReader) legacy() (*Dataset, error) {
 		}
 		n := xs[0]
 		w = xs[1]
-		ys, err := r.shape(yk, "<f8")
+		ys, err := r.floatShape(yk)
 		if err != nil {
 			return nil, err
 		}
@@ -278,20 +302,96 @@ func (r *npzReader) legacy() (*Dataset, error) {
 			return nil, r.errorf(yk, "shape %s, want %s", shapeString(ys), want)
 		}
 		h = ys[1]
-		sp := &d.Train
-		if s == "test" {
-			sp = &d.Test
-		}
+		sp := map[string]*Split{"train": &d.Train, "val": &d.Val, "test": &d.Test}[s]
 		sp.N = n
-		if sp.X, err = r.read(xk, n*w); err != nil {
+		if sp.X, err = r.readFloat(xk, n*w); err != nil {
 			return nil, err
 		}
-		if sp.Y, err = r.read(yk, n*h); err != nil {
+		if sp.Y, err = r.readFloat(yk, n*h); err != nil {
 			return nil, err
 		}
 	}
-	d.Opts = Options{Window: w, Horizon: h, Train: float64(d.Train.N) / float64(d.Train.N+d.Test.N)}
+	d.Opts = Options{Window: w, Horizon: h}
+	if _, ok := r.names["norm"]; ok {
+		if err := r.legacyNorm(d); err != nil {
+			return nil, err
+		}
+	}
+	total := float64(d.Train.N + d.Val.N + d.Test.N)
+	d.Opts.Train, d.Opts.Val = float64(d.Train.N)/total, float64(d.Val.N)/total
 	return d, nil
+}
+
+// legacyNorm reads norm and norm_kind into d and derives every split's last
+// close and raw targets from them (min-max and z-score are global affine
+// maps, so the inverse of a window's last input is its last close).
+func (r *npzReader) legacyNorm(d *Dataset) error {
+	norm, err := r.floats("norm", 2)
+	if err != nil {
+		return err
+	}
+	kind, err := r.bytes("norm_kind")
+	if err != nil {
+		return err
+	}
+	n := Normalizer{Kind: string(kind), A: norm[0], B: norm[1]}
+	switch n.Kind {
+	case ScaleMinMax, ScaleZScore:
+	default:
+		return r.errorf("norm_kind", "%q: a seed-layout file can carry min-max or z-score statistics only (the window scaling needs each window's close)", n.Kind)
+	}
+	d.Norm, d.Opts.Scale = n, n.Kind
+	w, h := d.Opts.Window, d.Opts.Horizon
+	for _, sp := range []*Split{&d.Train, &d.Val, &d.Test} {
+		sp.Last, sp.Target = make([]float64, sp.N), make([]float64, sp.N*h)
+		for i := 0; i < sp.N; i++ {
+			sp.Last[i] = n.Inverse(sp.X[i*w+w-1], 0)
+		}
+		for i, y := range sp.Y {
+			sp.Target[i] = n.Inverse(y, 0)
+		}
+	}
+	return nil
+}
+
+// CarveValidation makes the last frac of the training windows (they are in
+// chronological order) the validation split, for a dataset that has none,
+// and returns how many windows moved. It returns an error if either part
+// would be empty or the dataset already has a validation split.
+func (d *Dataset) CarveValidation(frac float64) (int, error) {
+	if d.Val.N > 0 {
+		return 0, fmt.Errorf("data: %s already has a validation split", d.Source)
+	}
+	if !(frac > 0 && frac < 1) {
+		return 0, fmt.Errorf("data: validation share %v, want 0 < share < 1", frac)
+	}
+	tr := d.Train
+	k := int(frac * float64(tr.N))
+	if k < 1 || tr.N-k < 1 {
+		return 0, fmt.Errorf("data: %s: %d training windows are too few to set %.0f%% aside for validation", d.Source, tr.N, 100*frac)
+	}
+	keep := tr.N - k
+	w, h := len(tr.X)/tr.N, len(tr.Y)/tr.N
+	cut := func(s []float64, per int) ([]float64, []float64) {
+		if s == nil {
+			return nil, nil
+		}
+		return s[: keep*per : keep*per], s[keep*per:]
+	}
+	var v Split
+	v.N = k
+	d.Train.N = keep
+	d.Train.X, v.X = cut(tr.X, w)
+	d.Train.Y, v.Y = cut(tr.Y, h)
+	d.Train.Last, v.Last = cut(tr.Last, 1)
+	d.Train.Target, v.Target = cut(tr.Target, h)
+	if tr.Dates != nil {
+		d.Train.Dates, v.Dates = tr.Dates[:keep:keep], tr.Dates[keep:]
+	}
+	d.Val = v
+	total := float64(d.Train.N + d.Val.N + d.Test.N)
+	d.Opts.Train, d.Opts.Val = float64(d.Train.N)/total, float64(d.Val.N)/total
+	return k, nil
 }
 
 // npzReader checks and reads the entries of one archive.
@@ -331,10 +431,67 @@ func (r *npzReader) shape(key, dtype string) ([]int, error) {
 		}
 		elems *= s
 		if elems > maxElems {
-			return nil, r.errorf(key, "shape %s too large", shapeString(shape))
+			return nil, r.errorf(key, "shape %s holds more than %d values, the limit of an NPZ array: %v", shapeString(shape), maxElems, ErrTooLarge)
 		}
 	}
 	return shape, nil
+}
+
+// floatShape is shape for an array of float32 or float64 values; any
+// other dtype (integers, complex, strings, objects) is refused naming it.
+func (r *npzReader) floatShape(key string) ([]int, error) {
+	name, ok := r.names[key]
+	if ok && r.z.Header(name) != nil {
+		switch dt := strings.Trim(r.z.Header(name).Descr.Type, "'\""); dt {
+		case "<f4", "<f8":
+			return r.shape(key, dt)
+		default:
+			return nil, r.errorf(key, "dtype %s (%s), want float32 (<f4) or float64 (<f8)", dt, dtypeKind(dt))
+		}
+	}
+	return r.shape(key, "<f8")
+}
+
+// dtypeKind names a numpy dtype string's kind for an error message.
+func dtypeKind(dt string) string {
+	if len(dt) < 2 {
+		return "unknown"
+	}
+	switch dt[1] {
+	case 'i', 'u':
+		return "integer"
+	case 'c':
+		return "complex"
+	case 'b':
+		return "boolean"
+	case 'f':
+		return "floating point, other width or byte order"
+	case 'U', 'S':
+		return "string"
+	case 'O':
+		return "object"
+	}
+	return "unknown"
+}
+
+// readFloat reads key, float32 or float64 (checked by floatShape), as n
+// float64 values.
+func (r *npzReader) readFloat(key string, n int) ([]float64, error) {
+	if strings.Trim(r.z.Header(r.names[key]).Descr.Type, "'\"") == "<f8" {
+		return r.read(key, n)
+	}
+	var v []float32
+	if err := r.z.Read(r.names[key], &v); err != nil {
+		return nil, r.errorf(key, "%v", err)
+	}
+	if len(v) != n {
+		return nil, r.errorf(key, "%d values, want %d", len(v), n)
+	}
+	out := make([]float64, n)
+	for i, x := range v {
+		out[i] = float64(x)
+	}
+	return out, nil
 }
 
 // expect checks key's dtype and exact shape.

@@ -5,6 +5,7 @@ package data
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -291,8 +292,22 @@ func TestReadNPZLegacy(t *testing.T) {
 		{name: "y rows", suffix: ".npy", es: []npzEntry{
 			{"X_train", mat.NewDense(8, 6, nil)}, {"y_train", mat.NewDense(7, 1, nil)}},
 			want: "key y_train: shape (7, 1), want (8,) or (8, horizon)"},
-		{name: "float32", suffix: ".npy", es: []npzEntry{{"X_train", make([]float32, 8)}},
-			want: "key X_train: dtype <f4, want <f8"},
+		{name: "integer X", suffix: ".npy", es: []npzEntry{{"X_train", make([]int64, 8)}},
+			want: "key X_train: dtype <i8 (integer), want float32 (<f4) or float64 (<f8)"},
+		{name: "complex y", suffix: ".npy", es: []npzEntry{{"X_train", mat.NewDense(8, 6, nil)}, {"y_train", make([]complex128, 8)}},
+			want: "key y_train: dtype <c16 (complex), want float32 (<f4) or float64 (<f8)"},
+		{name: "X_val without y_val", suffix: ".npy", es: []npzEntry{
+			{"X_train", mat.NewDense(8, 6, nil)}, {"y_train", x(8, 1)}, {"X_test", mat.NewDense(3, 6, nil)}, {"y_test", x(3, 1)},
+			{"X_val", mat.NewDense(2, 6, nil)}},
+			want: "key y_val: missing, while X_val is there (give both or neither)"},
+		{name: "y_val rows", suffix: ".npy", es: []npzEntry{
+			{"X_train", mat.NewDense(8, 6, nil)}, {"y_train", x(8, 1)}, {"X_test", mat.NewDense(3, 6, nil)}, {"y_test", x(3, 1)},
+			{"X_val", mat.NewDense(2, 6, nil)}, {"y_val", x(3, 1)}},
+			want: "key y_val: shape (3, 1), want (2, 1) as y_train"},
+		{name: "window norm", suffix: ".npy", es: []npzEntry{
+			{"X_train", mat.NewDense(8, 6, nil)}, {"y_train", x(8, 1)}, {"X_test", mat.NewDense(3, 6, nil)}, {"y_test", x(3, 1)},
+			{"norm", []float64{0, 0}}, {"norm_kind", []uint8("window")}},
+			want: `key norm_kind: "window": a seed-layout file can carry min-max or z-score statistics only`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -319,4 +334,82 @@ func TestReadNPZLegacy(t *testing.T) {
 			wantErr(t, err, "seed-layout NPZ (no val split, no normalizer) cannot be written")
 		})
 	}
+}
+
+// TestReadNPZSeedLayout reads what the seed project's pipeline writes:
+// float32 arrays, y of shape (n,), with or without a validation split and
+// normalizer statistics.
+func TestReadNPZSeedLayout(t *testing.T) {
+	f32 := func(n int, scale float32) []float32 {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = scale * float32(i+1) / 64
+		}
+		return v
+	}
+	base := []npzEntry{
+		{"X_train", mat32(20, 4, f32(80, 1))}, {"y_train", f32(20, 2)},
+		{"X_test", mat32(5, 4, f32(20, 3))}, {"y_test", f32(5, 4)},
+	}
+	t.Run("float32, train and test only", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "seed.npz")
+		writeEntries(t, path, ".npy", base)
+		d, err := ReadNPZ(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Train.N != 20 || d.Test.N != 5 || d.Val.N != 0 || d.Opts.Window != 4 || d.Opts.Horizon != 1 {
+			t.Fatalf("dataset %+v", d.Opts)
+		}
+		for i, v := range f32(80, 1) {
+			if d.Train.X[i] != float64(v) {
+				t.Fatalf("X_train[%d] = %v, want float32 %v widened exactly", i, d.Train.X[i], v)
+			}
+		}
+		if d.Norm.Kind != "" || d.Test.Last != nil || d.Test.Target != nil {
+			t.Errorf("normalizer %+v, last %v: invented without statistics in the file", d.Norm, d.Test.Last)
+		}
+		k, err := d.CarveValidation(0.15)
+		if err != nil || k != 3 || d.Train.N != 17 || d.Val.N != 3 || len(d.Train.X) != 17*4 || len(d.Val.Y) != 3 {
+			t.Fatalf("carve: %d, %v; train %d val %d", k, err, d.Train.N, d.Val.N)
+		}
+		// The validation windows are the last three training windows, in order.
+		if d.Val.X[0] != float64(f32(80, 1)[17*4]) || d.Val.Y[2] != float64(f32(20, 2)[19]) {
+			t.Errorf("validation split is not the end of the training windows: %v", d.Val.Y)
+		}
+		if _, err := d.CarveValidation(0.15); err == nil {
+			t.Error("a second carve of a dataset with a validation split succeeded")
+		}
+	})
+	t.Run("with validation and min-max statistics", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "seed.npz")
+		es := append(append([]npzEntry(nil), base...),
+			npzEntry{"X_val", mat32(4, 4, f32(16, 2))}, npzEntry{"y_val", mat32(4, 1, f32(4, 1))},
+			npzEntry{"norm", []float64{1000, 3000}}, npzEntry{"norm_kind", []uint8(ScaleMinMax)})
+		writeEntries(t, path, "", es)
+		d, err := ReadNPZ(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Val.N != 4 || d.Norm.Kind != ScaleMinMax || d.Opts.Scale != ScaleMinMax {
+			t.Fatalf("val %d, normalizer %+v", d.Val.N, d.Norm)
+		}
+		// Last close of test window 0 = 1000 + 2000 * X_test[0, 3].
+		x03 := float64(f32(20, 3)[3])
+		if want := 1000 + 2000*x03; math.Abs(d.Test.Last[0]-want) > 1e-9 {
+			t.Errorf("last close %v, want %v", d.Test.Last[0], want)
+		}
+		if want := 1000 + 2000*float64(f32(5, 4)[4]); math.Abs(d.Test.Target[4]-want) > 1e-9 {
+			t.Errorf("target %v, want %v", d.Test.Target[4], want)
+		}
+	})
+}
+
+// mat32 is an (r, c) float32 array for npyio, as numpy writes float32 2-D arrays.
+func mat32(r, c int, v []float32) [][]float32 {
+	out := make([][]float32, r)
+	for i := range out {
+		out[i] = v[i*c : (i+1)*c]
+	}
+	return out
 }

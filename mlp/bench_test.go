@@ -1,5 +1,5 @@
-// Benchmarks of one training step at the named configurations, and of its
-// parts.
+// Benchmarks of one training step at the named configurations, of its
+// parts, and of an LSTM and a transformer epoch.
 package mlp
 
 import (
@@ -7,7 +7,9 @@ import (
 )
 
 // benchConfigs are the named configurations of the performance table
-// (`trainer bench` in the main package defines the same two).
+// (`trainer bench` in the main package defines the same mlp ones); "lstm"
+// and "transformer" are the models compared with PyTorch
+// (scripts/pytorch/time_lstm.py, time_transformer.py).
 var benchConfigs = []struct {
 	name  string
 	cfg   Config
@@ -15,6 +17,18 @@ var benchConfigs = []struct {
 }{
 	{"default", Config{In: 60, Hidden: []int{128, 128}, Out: 1}, 128},
 	{"large", Config{In: 60, Hidden: []int{512, 512, 512}, Out: 1}, 1024},
+	{"lstm", Config{Model: ModelLSTM, In: 60, Hidden: []int{64}, Out: 1}, 128},
+	{"transformer", Config{Model: ModelTransformer, In: 60, Out: 1, DModel: 64, Heads: 4, Layers: 2, FF: 128}, 128},
+}
+
+// benchModel builds and initializes the model cfg names.
+func benchModel[T Float](b *testing.B, cfg Config, batch int) Model[T] {
+	m, err := NewModel[T](cfg, batch)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m.Init(1)
+	return m
 }
 
 // BenchmarkStep times Trainer.Step (gather, forward, backward, a one-rank
@@ -34,8 +48,7 @@ func BenchmarkStep64(b *testing.B) {
 }
 
 func benchStep[T Float](b *testing.B, cfg Config, batch int) {
-	net := NewNet[T](cfg, batch)
-	net.Init(1)
+	net := benchModel[T](b, cfg, batch)
 	train := synth[T](4*batch, cfg.In, cfg.Out, 1, false)
 	tr, err := NewTrainer(net, train, Split[T]{}, NewSelfReducer(), TrainConfig{Epochs: 1, Batch: batch, LR: 1e-4, Optimizer: "adam"})
 	if err != nil {
@@ -62,8 +75,7 @@ func benchStep[T Float](b *testing.B, cfg Config, batch int) {
 // more ranks), each with its GFLOP/s where it has products.
 func BenchmarkPhases(b *testing.B) {
 	for _, bc := range benchConfigs {
-		net := NewNet[float32](bc.cfg, bc.batch)
-		net.Init(1)
+		net := benchModel[float32](b, bc.cfg, bc.batch)
 		data := synth[float32](bc.batch, bc.cfg.In, bc.cfg.Out, 1, false)
 		dOut := make([]float32, bc.batch*bc.cfg.Out)
 		for i := range dOut {
@@ -87,10 +99,48 @@ func BenchmarkPhases(b *testing.B) {
 			gflops(b, bwd)
 		})
 		b.Run(bc.name+"/adam", func(b *testing.B) {
-			opt := NewAdam[float32](len(net.Params))
+			opt := NewAdam[float32](len(net.Params()))
 			for b.Loop() {
-				opt.Step(net.Params, net.Grads)
+				opt.Step(net.Params(), net.Grads())
 			}
 		})
+	}
+}
+
+// BenchmarkLSTMEpoch times one epoch of the "lstm" configuration at the
+// size scripts/pytorch/time_lstm.py times PyTorch on: 3,531 training
+// windows in 28 steps of 128 (Adam), then the loss on 756 validation
+// windows, one rank, float32 and float64.
+func BenchmarkLSTMEpoch(b *testing.B) {
+	b.Run("float32", func(b *testing.B) { benchEpoch[float32](b, benchConfigs[2].cfg, 128, 3531, 756) })
+	b.Run("float64", func(b *testing.B) { benchEpoch[float64](b, benchConfigs[2].cfg, 128, 3531, 756) })
+}
+
+// BenchmarkTransformerEpoch times one epoch of the "transformer"
+// configuration at the size scripts/pytorch/time_transformer.py times
+// PyTorch on: 3,531 training windows in 28 steps of 128 (Adam), then the
+// loss on 756 validation windows, one rank, float32 and float64.
+func BenchmarkTransformerEpoch(b *testing.B) {
+	b.Run("float32", func(b *testing.B) { benchEpoch[float32](b, benchConfigs[3].cfg, 128, 3531, 756) })
+	b.Run("float64", func(b *testing.B) { benchEpoch[float64](b, benchConfigs[3].cfg, 128, 3531, 756) })
+}
+
+func benchEpoch[T Float](b *testing.B, cfg Config, batch, nTrain, nVal int) {
+	net := benchModel[T](b, cfg, batch)
+	train, val := synth[T](nTrain, cfg.In, cfg.Out, 1, false), synth[T](nVal, cfg.In, cfg.Out, 2, false)
+	tr, err := NewTrainer(net, train, val, NewSelfReducer(), TrainConfig{Epochs: 1, Batch: batch, LR: 1e-3, Optimizer: "adam"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	steps := testShards(nTrain, batch, 1, 0, 1)(0)
+	if _, err := tr.Epoch(0, steps); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for e := 1; b.Loop(); e++ {
+		if _, err := tr.Epoch(e, steps); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -3,19 +3,24 @@
 package mlp
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/binary"
 	"encoding/gob"
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
+	"math"
 )
 
 // CheckpointMagic opens every checkpoint file.
 const CheckpointMagic = "MPITRCKP"
 
 // CheckpointVersion is the format version this package writes and reads.
-const CheckpointVersion = 1
+// Version 2 stores the large arrays raw after the gob of the rest, so that
+// a checkpoint is written as it is produced, never held in memory whole.
+const CheckpointVersion = 2
 
 // ErrCheckpoint is wrapped by every error about a checkpoint's bytes.
 var ErrCheckpoint = errors.New("mlp: bad checkpoint")
@@ -28,6 +33,18 @@ type Checkpoint[T Float] struct {
 	Settings    []byte // the caller's settings, opaque here (the trainer stores its config as JSON)
 	Params      []T
 	Progress    Progress[T]
+}
+
+// checkpointHead is what the gob part of a file holds: the checkpoint
+// without its arrays, and the arrays' lengths (Params, Best, then each
+// optimizer buffer), which follow it raw.
+type checkpointHead[T Float] struct {
+	Arch        Config
+	Train       TrainConfig
+	Fingerprint string
+	Settings    []byte
+	Progress    Progress[T] // Best and OptBuffer nil
+	Lengths     []int
 }
 
 // dtypeTag is the element size byte of the header: 4 or 8.
@@ -48,19 +65,61 @@ func dtypeName(tag byte) string {
 	return fmt.Sprintf("unknown element size %d", tag)
 }
 
-// Encode returns the checkpoint's bytes: the magic, the version (uint32,
-// little-endian), the element size (one byte: 4 or 8), a gob of c, and a
-// CRC-32 (IEEE) of everything before it.
+// arrays lists the checkpoint's large arrays in file order.
+func (c *Checkpoint[T]) arrays() [][]T {
+	return append([][]T{c.Params, c.Progress.Best}, c.Progress.OptBuffer...)
+}
+
+// Encode returns the checkpoint's bytes (see EncodeTo).
 func (c *Checkpoint[T]) Encode() ([]byte, error) {
 	var b bytes.Buffer
-	b.WriteString(CheckpointMagic)
-	binary.Write(&b, binary.LittleEndian, uint32(CheckpointVersion))
-	b.WriteByte(dtypeTag[T]())
-	if err := gob.NewEncoder(&b).Encode(c); err != nil {
-		return nil, fmt.Errorf("mlp: encoding checkpoint: %w", err)
+	if err := c.EncodeTo(&b); err != nil {
+		return nil, err
 	}
-	binary.Write(&b, binary.LittleEndian, crc32.ChecksumIEEE(b.Bytes()))
 	return b.Bytes(), nil
+}
+
+// EncodeTo writes the checkpoint to w as it produces it: the magic, the
+// version (uint32, little-endian), the element size (one byte: 4 or 8), a
+// gob of everything but the arrays with their lengths, the arrays (Params,
+// the best parameters, the optimizer's buffers) as little-endian values,
+// and a CRC-32 (IEEE) of everything before it. Only a small buffer is
+// allocated, whatever the model's size.
+func (c *Checkpoint[T]) EncodeTo(w io.Writer) error {
+	h := crc32.NewIEEE()
+	bw := bufio.NewWriterSize(io.MultiWriter(w, h), 64<<10)
+	head := append([]byte(CheckpointMagic), 0, 0, 0, 0, dtypeTag[T]())
+	binary.LittleEndian.PutUint32(head[len(CheckpointMagic):], CheckpointVersion)
+	bw.Write(head)
+	meta := checkpointHead[T]{Arch: c.Arch, Train: c.Train, Fingerprint: c.Fingerprint, Settings: c.Settings, Progress: c.Progress}
+	meta.Progress.Best, meta.Progress.OptBuffer = nil, nil
+	arrays := c.arrays()
+	for _, a := range arrays {
+		meta.Lengths = append(meta.Lengths, len(a))
+	}
+	if err := gob.NewEncoder(bw).Encode(&meta); err != nil {
+		return fmt.Errorf("mlp: encoding checkpoint: %w", err)
+	}
+	var buf [8]byte
+	for _, a := range arrays {
+		for _, v := range a {
+			if is32[T]() {
+				binary.LittleEndian.PutUint32(buf[:4], math.Float32bits(float32(v)))
+				bw.Write(buf[:4])
+			} else {
+				binary.LittleEndian.PutUint64(buf[:], math.Float64bits(float64(v)))
+				bw.Write(buf[:])
+			}
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("mlp: writing checkpoint: %w", err)
+	}
+	binary.LittleEndian.PutUint32(buf[:4], h.Sum32())
+	if _, err := w.Write(buf[:4]); err != nil {
+		return fmt.Errorf("mlp: writing checkpoint: %w", err)
+	}
+	return nil
 }
 
 // CheckpointDType reads the element type ("float32" or "float64") from a
@@ -102,9 +161,43 @@ func DecodeCheckpoint[T Float](b []byte) (*Checkpoint[T], error) {
 	if tag := b[head]; tag != dtypeTag[T]() {
 		return nil, fmt.Errorf("%w: it holds %s parameters, this run uses %s", ErrCheckpoint, dtypeName(tag), dtypeName(dtypeTag[T]()))
 	}
-	c := new(Checkpoint[T])
-	if err := gob.NewDecoder(bytes.NewReader(b[head+1 : len(b)-4])).Decode(c); err != nil {
+	body := bytes.NewReader(b[head+1 : len(b)-4])
+	var meta checkpointHead[T]
+	if err := gob.NewDecoder(body).Decode(&meta); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCheckpoint, err)
+	}
+	elem := int64(dtypeTag[T]())
+	var total int64
+	for _, n := range meta.Lengths {
+		if n < 0 {
+			return nil, fmt.Errorf("%w: negative array length %d", ErrCheckpoint, n)
+		}
+		total += int64(n)
+	}
+	if len(meta.Lengths) < 2 || total*elem != int64(body.Len()) {
+		return nil, fmt.Errorf("%w: arrays of %v values do not fill the %d bytes after the header", ErrCheckpoint, meta.Lengths, body.Len())
+	}
+	raw := b[len(b)-4-body.Len() : len(b)-4]
+	arrays := make([][]T, len(meta.Lengths))
+	for i, n := range meta.Lengths {
+		a := make([]T, n)
+		for j := range a {
+			if is32[T]() {
+				a[j] = T(math.Float32frombits(binary.LittleEndian.Uint32(raw[4*j:])))
+			} else {
+				a[j] = T(math.Float64frombits(binary.LittleEndian.Uint64(raw[8*j:])))
+			}
+		}
+		raw = raw[int64(n)*elem:]
+		arrays[i] = a
+	}
+	c := &Checkpoint[T]{Arch: meta.Arch, Train: meta.Train, Fingerprint: meta.Fingerprint, Settings: meta.Settings,
+		Params: arrays[0], Progress: meta.Progress}
+	if len(arrays[1]) > 0 {
+		c.Progress.Best = arrays[1]
+	}
+	if len(arrays) > 2 {
+		c.Progress.OptBuffer = arrays[2:]
 	}
 	if err := c.Arch.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCheckpoint, err)

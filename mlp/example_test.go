@@ -41,7 +41,7 @@ func ExampleNet_Forward() {
 	// A 2-2-1 ReLU net with hand-set parameters, laid out layer by layer as
 	// W (out, in) row-major then b (out).
 	net := mlp.NewNet[float64](mlp.Config{In: 2, Hidden: []int{2}, Out: 1}, 4)
-	copy(net.Params, []float64{
+	copy(net.Params(), []float64{
 		1, 0, // layer 1 W row 0
 		0, -1, // layer 1 W row 1
 		0, 0.5, // layer 1 b
@@ -80,6 +80,26 @@ func ExampleTrain() {
 	}
 	last := res.History[len(res.History)-1]
 	fmt.Printf("val loss below 1e-6: %v; weights %.3f %.3f, |bias| < 1e-3: %v\n",
-		last.ValLoss < 1e-6, net.Params[0], net.Params[1], math.Abs(net.Params[2]) < 1e-3)
+		last.ValLoss < 1e-6, net.Params()[0], net.Params()[1], math.Abs(net.Params()[2]) < 1e-3)
 	// Output: val loss below 1e-6: true; weights 1.000 -1.000, |bias| < 1e-3: true
+}
+
+// The LSTM's parameter tensors, in the order of the flat slice, with
+// PyTorch's names (one bias per layer: bias_ih + bias_hh).
+func ExampleConfig_Tensors() {
+	cfg := mlp.Config{Model: mlp.ModelLSTM, In: 60, Hidden: []int{64, 32}, Out: 1}
+	for _, ts := range cfg.Tensors() {
+		fmt.Println(ts.Name, ts.Shape, ts.Off)
+	}
+	fmt.Println(cfg, cfg.NumParams())
+	// Output:
+	// lstm.weight_ih_l0 [256 1] 0
+	// lstm.weight_hh_l0 [256 64] 256
+	// lstm.bias_l0 [256] 16640
+	// lstm.weight_ih_l1 [128 64] 16896
+	// lstm.weight_hh_l1 [128 32] 25088
+	// lstm.bias_l1 [128] 29184
+	// head.weight [1 32] 29312
+	// head.bias [1] 29344
+	// lstm 60x1-64-32-1 29345
 }

@@ -31,19 +31,30 @@ type layer[T Float] struct {
 	dOut      []T // (maxBatch, nOut): gradient of the loss w.r.t. out; nil for the last layer
 }
 
-// Net is a multilayer perceptron with every parameter in one flat slice.
+// Net is a multilayer perceptron with every parameter in one flat slice,
+// the model "mlp" (see Model).
 //
 // Methods panic with an "mlp: " message on shape misuse: a rows count below
 // 0 or above the maxBatch given to NewNet (Forward, Backward), or a slice
 // whose length is not rows times the layer width.
 type Net[T Float] struct {
-	Cfg    Config
-	Params []T // all layers: W (out, in) row-major then b (out), layer after layer
-	Grads  []T // same layout as Params; Backward adds into it
+	cfg    Config
+	params []T // all layers: W (out, in) row-major then b (out), layer after layer
+	grads  []T // same layout as params; Backward adds into it
 
 	layers   []layer[T]
 	maxBatch int
 }
+
+// Arch implements Model.
+func (n *Net[T]) Arch() Config { return n.cfg }
+
+// Params implements Model: every layer's W (out, in) row-major then b
+// (out), layer after layer.
+func (n *Net[T]) Params() []T { return n.params }
+
+// Grads implements Model.
+func (n *Net[T]) Grads() []T { return n.grads }
 
 // NewNet allocates a network for batches of up to maxBatch rows: parameters,
 // gradients and every activation buffer, once. Parameters start at zero; call
@@ -51,6 +62,9 @@ type Net[T Float] struct {
 func NewNet[T Float](cfg Config, maxBatch int) *Net[T] {
 	if err := cfg.Validate(); err != nil {
 		panic(err.Error())
+	}
+	if cfg.Kind() != ModelMLP {
+		panic("mlp: NewNet of a " + cfg.Kind() + " config (use NewModel)")
 	}
 	if maxBatch < 1 {
 		panic(fmt.Sprintf("mlp: maxBatch %d, want >= 1", maxBatch))
@@ -61,9 +75,9 @@ func NewNet[T Float](cfg Config, maxBatch int) *Net[T] {
 	}
 	w := cfg.widths()
 	n := &Net[T]{
-		Cfg:      cfg,
-		Params:   make([]T, cfg.NumParams()),
-		Grads:    make([]T, cfg.NumParams()),
+		cfg:      cfg,
+		params:   make([]T, cfg.NumParams()),
+		grads:    make([]T, cfg.NumParams()),
 		layers:   make([]layer[T], len(w)-1),
 		maxBatch: maxBatch,
 	}
@@ -88,10 +102,10 @@ func (n *Net[T]) bind() {
 	for l := range n.layers {
 		L := &n.layers[l]
 		nw := L.nOut * L.nIn
-		L.w = n.Params[L.off : L.off+nw]
-		L.b = n.Params[L.off+nw : L.off+nw+L.nOut]
-		L.dw = n.Grads[L.off : L.off+nw]
-		L.db = n.Grads[L.off+nw : L.off+nw+L.nOut]
+		L.w = n.params[L.off : L.off+nw]
+		L.b = n.params[L.off+nw : L.off+nw+L.nOut]
+		L.dw = n.grads[L.off : L.off+nw]
+		L.db = n.grads[L.off+nw : L.off+nw+L.nOut]
 	}
 }
 
@@ -99,11 +113,11 @@ func (n *Net[T]) bind() {
 // gradients into it. The training loop uses it to place Grads at the front of
 // its reduction buffer.
 func (n *Net[T]) useGrads(g []T) {
-	if len(g) != len(n.Params) {
-		panic(fmt.Sprintf("mlp: gradient buffer of %d, want %d", len(g), len(n.Params)))
+	if len(g) != len(n.params) {
+		panic(fmt.Sprintf("mlp: gradient buffer of %d, want %d", len(g), len(n.params)))
 	}
-	copy(g, n.Grads)
-	n.Grads = g
+	copy(g, n.grads)
+	n.grads = g
 	n.bind()
 }
 
@@ -120,7 +134,7 @@ func (n *Net[T]) Init(seed uint64) {
 	rng := rand.New(rand.NewPCG(seed, 0x6d6c702d696e6974)) // "mlp-init"
 	for l := range n.layers {
 		L := &n.layers[l]
-		if n.Cfg.Act == ActTanh {
+		if n.cfg.Act == ActTanh {
 			a := math.Sqrt(6 / float64(L.nIn+L.nOut))
 			for i := range L.w {
 				L.w[i] = T(a * (2*rng.Float64() - 1))
@@ -136,22 +150,12 @@ func (n *Net[T]) Init(seed uint64) {
 }
 
 // ZeroGrad sets every gradient to zero. Backward only adds.
-func (n *Net[T]) ZeroGrad() { clear(n.Grads) }
-
-// checkRows panics unless 0 <= rows <= maxBatch and len(s) == rows*width.
-func (n *Net[T]) checkRows(what string, s []T, rows, width int) {
-	if rows < 0 || rows > n.maxBatch {
-		panic(fmt.Sprintf("mlp: %d rows, want 0..%d (the net's maxBatch)", rows, n.maxBatch))
-	}
-	if len(s) != rows*width {
-		panic(fmt.Sprintf("mlp: %s has length %d, want rows*%d = %d", what, len(s), width, rows*width))
-	}
-}
+func (n *Net[T]) ZeroGrad() { clear(n.grads) }
 
 // Forward runs x, (rows, In) row-major, through the net and returns a view
 // of the output (rows, Out). The view is overwritten by the next Forward.
 func (n *Net[T]) Forward(x []T, rows int) []T {
-	n.checkRows("x", x, rows, n.Cfg.In)
+	checkBatch("x", x, rows, n.maxBatch, n.cfg.In)
 	in := x
 	for l := range n.layers {
 		L := &n.layers[l]
@@ -166,8 +170,8 @@ func (n *Net[T]) Forward(x []T, rows int) []T {
 // output is dOut (rows, Out). It must follow Forward on the same x and rows,
 // whose activations it reads. dOut is not modified.
 func (n *Net[T]) Backward(x, dOut []T, rows int) {
-	n.checkRows("x", x, rows, n.Cfg.In)
-	n.checkRows("dOut", dOut, rows, n.Cfg.Out)
+	checkBatch("x", x, rows, n.maxBatch, n.cfg.In)
+	checkBatch("dOut", dOut, rows, n.maxBatch, n.cfg.Out)
 	if rows == 0 {
 		return
 	}
@@ -183,20 +187,6 @@ func (n *Net[T]) Backward(x, dOut []T, rows int) {
 		}
 		linearBackward(dIn, L.dw, L.db, d, in, L.out[:rows*L.nOut], L.w, rows, L.nIn, L.nOut, L.act)
 		d = dIn
-	}
-}
-
-// Predict writes the net's output for x, (rows, In), into out, (rows, Out),
-// in chunks of at most maxBatch rows, so rows may be any size.
-func (n *Net[T]) Predict(x []T, rows int, out []T) {
-	if rows < 0 || len(x) != rows*n.Cfg.In || len(out) != rows*n.Cfg.Out {
-		panic(fmt.Sprintf("mlp: Predict of %d rows with len(x)=%d, len(out)=%d; want %d and %d",
-			rows, len(x), len(out), rows*n.Cfg.In, rows*n.Cfg.Out))
-	}
-	for r := 0; r < rows; r += n.maxBatch {
-		k := min(n.maxBatch, rows-r)
-		y := n.Forward(x[r*n.Cfg.In:(r+k)*n.Cfg.In], k)
-		copy(out[r*n.Cfg.Out:], y)
 	}
 }
 
@@ -303,4 +293,56 @@ func reluBackward64(d, o, db []float64, n int) {
 			db[j] += x
 		}
 	}
+}
+
+// widths returns In, Hidden..., Out of an mlp.
+func (c Config) widths() []int {
+	w := make([]int, 0, len(c.Hidden)+2)
+	w = append(w, c.In)
+	w = append(w, c.Hidden...)
+	return append(w, c.Out)
+}
+
+// mlpTensors is the mlp's layout: layers.L.weight (out, in) then
+// layers.L.bias (out), layer after layer.
+func mlpTensors(c Config) []Tensor {
+	w := c.widths()
+	var ts []Tensor
+	for l := 0; l+1 < len(w); l++ {
+		ts = append(ts,
+			Tensor{Name: fmt.Sprintf("layers.%d.weight", l), Shape: []int{w[l+1], w[l]}},
+			Tensor{Name: fmt.Sprintf("layers.%d.bias", l), Shape: []int{w[l+1]}})
+	}
+	return layout(ts...)
+}
+
+// mlpFLOPs: forward is 2*in*out per layer; backward is 2*in*out per layer
+// for the weight gradient plus 2*in*out per layer except the first for the
+// input gradient (the gradient of the data is never computed).
+func mlpFLOPs(c Config) (fwd, bwd int64) {
+	w := c.widths()
+	for l := 0; l+1 < len(w); l++ {
+		mm := 2 * int64(w[l]) * int64(w[l+1])
+		fwd += mm
+		bwd += mm
+		if l > 0 {
+			bwd += mm
+		}
+	}
+	return fwd, bwd
+}
+
+// mlpActivations: every layer keeps its output (maxBatch, out) and, but the
+// last, the gradient of it.
+func mlpActivations(c Config, maxBatch int) int64 {
+	w := c.widths()
+	var n int64
+	for l := 1; l < len(w); l++ {
+		k := int64(2)
+		if l == len(w)-1 {
+			k = 1
+		}
+		n += k * int64(maxBatch) * int64(w[l])
+	}
+	return n
 }

@@ -47,7 +47,7 @@ type Hooks[T Float] struct {
 // `from` included) and the final progress. When a Stop hook asked to stop it
 // returns an error wrapping ErrStopped and the progress at the stop step;
 // with a non-finite value, an error wrapping ErrNonFinite.
-func Run[T Float](net *Net[T], train, val Split[T], shards func(epoch int) [][]int, r Reducer, cfg TrainConfig,
+func Run[T Float](net Model[T], train, val Split[T], shards func(epoch int) [][]int, r Reducer, cfg TrainConfig,
 	from *Progress[T], h Hooks[T]) (*Result, *Progress[T], error) {
 	start := r.Wtime()
 	t, err := NewTrainer(net, train, val, r, cfg)
@@ -66,9 +66,10 @@ func Run[T Float](net *Net[T], train, val Split[T], shards func(epoch int) [][]i
 		*p = *from
 		p.History = append([]EpochStats(nil), from.History...)
 	}
-	if cfg.Patience > 0 && len(p.Best) != len(net.Params) {
-		p.Best = make([]T, len(net.Params))
-		copy(p.Best, net.Params)
+	params := net.Params()
+	if cfg.Patience > 0 && len(p.Best) != len(params) {
+		p.Best = make([]T, len(params))
+		copy(p.Best, params)
 	}
 	res := &Result{BestEpoch: p.BestEpoch, History: p.History}
 	optSteps, optBufs := t.Opt.State()
@@ -90,7 +91,7 @@ func Run[T Float](net *Net[T], train, val Split[T], shards func(epoch int) [][]i
 		}
 		if st.ValLoss < p.BestLoss {
 			p.BestLoss, p.BestEpoch, st.Best = st.ValLoss, st.Epoch, true
-			copy(p.Best, net.Params)
+			copy(p.Best, params)
 		}
 		p.History = append(p.History, st)
 		p.Epoch, p.Step, p.EpochSSE, p.EpochRows = p.Epoch+1, 0, 0, 0
@@ -103,7 +104,7 @@ func Run[T Float](net *Net[T], train, val Split[T], shards func(epoch int) [][]i
 		}
 	}
 	if cfg.Patience > 0 && p.BestEpoch > 0 {
-		copy(net.Params, p.Best)
+		copy(params, p.Best)
 	}
 	return finish(nil)
 }

@@ -106,14 +106,14 @@ type Result struct {
 // Evaluate on the validation split); benchmarks and resumable drivers call
 // them directly.
 type Trainer[T Float] struct {
-	Net    *Net[T]
+	Model  Model[T]
 	Opt    Optimizer[T]
 	Cfg    TrainConfig
 	Timing Timing
 
 	train, val Split[T]
 	r          Reducer
-	red        []T       // Net.Grads, then the shard's SSE, row count and stop flag: one Allreduce moves them all
+	red        []T       // Model.Grads(), then the shard's SSE, row count and stop flag: one Allreduce moves them all
 	xb, yb     []T       // (Batch, In), (Batch, Out): the shard's gathered rows
 	dOut       []T       // (Batch, Out): gradient of the SSE w.r.t. the output
 	sums       []float64 // validation SSE, SAE and count, reduced in one call (its own allocation: memory handed to MPI must hold no Go pointers)
@@ -131,43 +131,45 @@ type Trainer[T Float] struct {
 }
 
 // NewTrainer checks cfg and the splits and allocates the step's buffers. The
-// net must accept batches of ShardRows(cfg.Batch, r.Size()) rows (NewNet's maxBatch), which bounds
-// every shard. It replaces net.Grads by the front of a buffer of
+// model must accept batches of ShardRows(cfg.Batch, r.Size()) rows (its
+// MaxBatch), which bounds every shard. It replaces the model's gradient
+// slice by the front of a buffer of
 // NumParams+3 elements whose last three carry the shard's SSE, row count
 // and stop flag, so the single Allreduce of a step moves them all at once.
 // It calls no collective operation: every rank gets the same error for the
 // same config and data.
-func NewTrainer[T Float](net *Net[T], train, val Split[T], r Reducer, cfg TrainConfig) (*Trainer[T], error) {
+func NewTrainer[T Float](net Model[T], train, val Split[T], r Reducer, cfg TrainConfig) (*Trainer[T], error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	arch := net.Arch()
 	if shard := ShardRows(cfg.Batch, r.Size()); net.MaxBatch() < shard {
-		return nil, fmt.Errorf("mlp: net built for batches of %d, want >= %d (global batch %d over %d ranks)", net.MaxBatch(), shard, cfg.Batch, r.Size())
+		return nil, fmt.Errorf("mlp: model built for batches of %d, want >= %d (global batch %d over %d ranks)", net.MaxBatch(), shard, cfg.Batch, r.Size())
 	}
-	if err := checkSplit("train", train, net.Cfg); err != nil {
+	if err := checkSplit("train", train, arch); err != nil {
 		return nil, err
 	}
 	if train.N == 0 {
 		return nil, errors.New("mlp: empty training split")
 	}
-	if err := checkSplit("val", val, net.Cfg); err != nil {
+	if err := checkSplit("val", val, arch); err != nil {
 		return nil, err
 	}
 	if val.N == 0 && cfg.Patience > 0 {
 		return nil, errors.New("mlp: early stopping needs a validation split")
 	}
-	np := net.Cfg.NumParams()
+	np := len(net.Params())
 	opt, err := NewOptimizer[T](cfg, np)
 	if err != nil {
 		return nil, err
 	}
 	t := &Trainer[T]{
-		Net: net, Opt: opt, Cfg: cfg, train: train, val: val, r: r,
+		Model: net, Opt: opt, Cfg: cfg, train: train, val: val, r: r,
 		red:  make([]T, np+extra),
 		sums: make([]float64, 3),
-		xb:   make([]T, net.MaxBatch()*net.Cfg.In),
-		yb:   make([]T, net.MaxBatch()*net.Cfg.Out),
-		dOut: make([]T, net.MaxBatch()*net.Cfg.Out),
+		xb:   make([]T, net.MaxBatch()*arch.In),
+		yb:   make([]T, net.MaxBatch()*arch.Out),
+		dOut: make([]T, net.MaxBatch()*arch.Out),
 	}
 	net.useGrads(t.red[:np])
 	return t, nil
@@ -183,7 +185,7 @@ func checkSplit[T Float](name string, s Split[T], c Config) error {
 
 // SyncParams broadcasts rank 0's parameters so every rank starts identical.
 func (t *Trainer[T]) SyncParams() error {
-	if err := bcast(t.r, t.Net.Params, 0); err != nil {
+	if err := bcast(t.r, t.Model.Params(), 0); err != nil {
 		return fmt.Errorf("mlp: broadcast of the initial parameters: %w", err)
 	}
 	return nil
@@ -197,13 +199,14 @@ func (t *Trainer[T]) SyncParams() error {
 // holding gradients, SSE and row count over all ranks, divides the gradient
 // by (global rows * Out) and takes the optimizer step. It allocates nothing.
 // A non-finite loss or gradient is an error wrapping ErrNonFinite, the same
-// on every rank, returned before the optimizer step; so is a failed reduction. It panics if idx holds more than Net.MaxBatch() indices or one out
+// on every rank, returned before the optimizer step; so is a failed reduction. It panics if idx holds more than Model.MaxBatch() indices or one out
 // of range.
 func (t *Trainer[T]) Step(idx []int) (float64, error) {
-	net, in, out := t.Net, t.Net.Cfg.In, t.Net.Cfg.Out
+	net, arch := t.Model, t.Model.Arch()
+	in, out := arch.In, arch.Out
 	rows := len(idx)
-	if rows > t.Net.MaxBatch() {
-		panic(fmt.Sprintf("mlp: shard of %d rows, more than the net's batch capacity %d", rows, t.Net.MaxBatch()))
+	if rows > net.MaxBatch() {
+		panic(fmt.Sprintf("mlp: shard of %d rows, more than the model's batch capacity %d", rows, net.MaxBatch()))
 	}
 	t0 := t.r.Wtime()
 	for i, k := range idx {
@@ -243,17 +246,18 @@ func (t *Trainer[T]) Step(idx []int) (float64, error) {
 	t.stopped = t.red[np+2] > 0
 	scale := T(1 / float64(t.stepRows*out))
 	bad := -1
-	for i, g := range net.Grads {
+	grads := net.Grads()
+	for i, g := range grads {
 		g *= scale
-		net.Grads[i] = g
+		grads[i] = g
 		if g-g != 0 { // NaN or ±Inf
 			bad = i
 		}
 	}
 	if bad >= 0 {
-		return loss, fmt.Errorf("%w gradient %g (parameter %d) at epoch %d, step %d", ErrNonFinite, net.Grads[bad], bad, t.epoch, t.step)
+		return loss, fmt.Errorf("%w gradient %g (parameter %d) at epoch %d, step %d", ErrNonFinite, grads[bad], bad, t.epoch, t.step)
 	}
-	t.Opt.Step(net.Params, net.Grads)
+	t.Opt.Step(net.Params(), grads)
 	t3 := t.r.Wtime()
 	t.Timing.Compute += (t1 - t0) + (t3 - t2)
 	t.Timing.Allreduce += t2 - t1
@@ -268,8 +272,9 @@ func (t *Trainer[T]) Step(idx []int) (float64, error) {
 // partial sums. Every rank must call it. It allocates nothing. It panics if
 // the lengths of s.X and s.Y do not match s.N.
 func (t *Trainer[T]) Evaluate(s Split[T]) (sse, sae float64, n int, err error) {
-	net, in, out := t.Net, t.Net.Cfg.In, t.Net.Cfg.Out
-	if err := checkSplit("evaluated", s, net.Cfg); err != nil {
+	net, arch := t.Model, t.Model.Arch()
+	in, out := arch.In, arch.Out
+	if err := checkSplit("evaluated", s, arch); err != nil {
 		panic(err.Error())
 	}
 	rank, size := t.r.Rank(), t.r.Size()
@@ -317,7 +322,7 @@ func (t *Trainer[T]) epochFrom(p *Progress[T], steps [][]int) (EpochStats, error
 		}
 	}
 	sse, rows := p.EpochSSE, p.EpochRows
-	out := float64(t.Net.Cfg.Out)
+	out := float64(t.Model.Arch().Out)
 	st.TrainLoss = sse / (float64(rows) * out)
 	st.Samples = rows
 	e0 := t.r.Wtime()
@@ -346,7 +351,7 @@ func (t *Trainer[T]) epochFrom(p *Progress[T], steps [][]int) (EpochStats, error
 // ranks form its global batch of at most cfg.Batch rows. Loss is MSE over
 // samples and outputs (PyTorch's MSELoss with reduction "mean"): each rank
 // computes the gradient of its shard's SUM of squared errors, one in-place
-// SUM Allreduce of a buffer holding that gradient (net.Grads is its front,
+// SUM Allreduce of a buffer holding that gradient (the model's Grads is its front,
 // see NewTrainer), the shard's SSE and its row count adds the shards, and
 // the gradient is divided by (global rows * Out), so the result does not
 // depend on how the batch was cut. TrainLoss is the epoch's summed SSE over
@@ -360,7 +365,7 @@ func (t *Trainer[T]) epochFrom(p *Progress[T], steps [][]int) (EpochStats, error
 // identical on every rank, along with the history so far.
 //
 // Train is Run from the start with only an epoch callback.
-func Train[T Float](net *Net[T], train, val Split[T], shards func(epoch int) [][]int, r Reducer, cfg TrainConfig, onEpoch func(EpochStats)) (*Result, error) {
+func Train[T Float](net Model[T], train, val Split[T], shards func(epoch int) [][]int, r Reducer, cfg TrainConfig, onEpoch func(EpochStats)) (*Result, error) {
 	var h Hooks[T]
 	if onEpoch != nil {
 		h.OnEpoch = func(st EpochStats, _ *Trainer[T], _ *Progress[T]) { onEpoch(st) }
@@ -370,8 +375,8 @@ func Train[T Float](net *Net[T], train, val Split[T], shards func(epoch int) [][
 }
 
 // ShardRows is the most rows one rank's shard of a global batch can hold
-// when the batch is cut into size near-equal parts: ceil(batch/size). A net
-// for data-parallel training needs NewNet's maxBatch at least this large.
+// when the batch is cut into size near-equal parts: ceil(batch/size). A model
+// for data-parallel training needs a MaxBatch at least this large.
 func ShardRows(batch, size int) int {
 	if batch < 1 || size < 1 {
 		panic(fmt.Sprintf("mlp: ShardRows(%d, %d)", batch, size))

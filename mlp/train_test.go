@@ -74,7 +74,7 @@ func runWorld[T Float](t *testing.T, size int, cfg Config, tc TrainConfig, train
 		net := NewNet[T](cfg, tc.Batch)
 		net.Init(tc.Seed + uint64(k))
 		res[k], errs[k] = Train(net, train, val, testShards(train.N, tc.Batch, tc.Seed, k, size), r, tc, nil)
-		params[k] = net.Params
+		params[k] = net.Params()
 	})
 	return res, params, errs
 }
@@ -166,8 +166,16 @@ func TestSameSeedBitwise(t *testing.T) {
 	train, val := synth[float32](45, 6, 1, 3, false), synth[float32](9, 6, 1, 4, false)
 	for _, size := range []int{1, 3} {
 		t.Run(fmt.Sprint("size", size), func(t *testing.T) {
-			a, pa, _ := runWorld(t, size, cfg, tc, train, val)
-			b, pb, _ := runWorld(t, size, cfg, tc, train, val)
+			a, pa, errsA := runWorld(t, size, cfg, tc, train, val)
+			b, pb, errsB := runWorld(t, size, cfg, tc, train, val)
+			for k := range size {
+				if errsA[k] != nil || errsB[k] != nil {
+					t.Fatalf("rank %d: %v, %v", k, errsA[k], errsB[k])
+				}
+			}
+			if len(a[0].History) != tc.Epochs || len(b[0].History) != tc.Epochs {
+				t.Fatalf("%d and %d epochs, want %d", len(a[0].History), len(b[0].History), tc.Epochs)
+			}
 			for e := range a[0].History {
 				if a[0].History[e].TrainLoss != b[0].History[e].TrainLoss || a[0].History[e].ValLoss != b[0].History[e].ValLoss {
 					t.Fatalf("epoch %d differs between two runs", e+1)
@@ -208,7 +216,7 @@ func TestEarlyStopping(t *testing.T) {
 		res[k], err = Train(net, train, val, testShards(64, 8, tc.Seed, k, 2), r, tc, func(st EpochStats) {
 			if st.Best && k == 0 {
 				mu.Lock()
-				snap[st.Epoch] = append([]float64(nil), net.Params...)
+				snap[st.Epoch] = append([]float64(nil), net.Params()...)
 				mu.Unlock()
 			}
 		})
@@ -235,7 +243,7 @@ func TestEarlyStopping(t *testing.T) {
 	}
 	want := snap[got.BestEpoch]
 	for k := range nets {
-		for i, p := range nets[k].Params {
+		for i, p := range nets[k].Params() {
 			if p != want[i] {
 				t.Fatalf("rank %d param %d is %g, the best epoch had %g", k, i, p, want[i])
 			}
@@ -357,7 +365,7 @@ func TestNewTrainerErrors(t *testing.T) {
 		want       string
 	}{
 		{"ok", 4, good, good, tc, ""},
-		{"small-net", 3, good, good, tc, "mlp: net built for batches of 3, want >= 4 (global batch 4 over 1 ranks)"},
+		{"small-net", 3, good, good, tc, "mlp: model built for batches of 3, want >= 4 (global batch 4 over 1 ranks)"},
 		{"ragged-x", 4, Split[float64]{X: good.X[:29], Y: good.Y, N: 10}, good, tc, "mlp: train split of 10 samples has len(X)=29"},
 		{"empty-train", 4, Split[float64]{}, good, tc, "mlp: empty training split"},
 		{"ragged-val", 4, good, Split[float64]{X: good.X, Y: good.Y[:9], N: 10}, tc, "mlp: val split of 10 samples"},

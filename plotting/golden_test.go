@@ -101,3 +101,19 @@ func TestBreakdownGolden(t *testing.T) {
 func TestProjectedScalingGolden(t *testing.T) {
 	checkGolden(t, "projected_scaling.png", func(path string) error { return ProjectedScaling(path, testProjection()) })
 }
+
+// testStrip is four configurations of five seeds, one without a finished run.
+func testStrip() []StripRow {
+	return []StripRow{
+		{Label: "lr=1e-3_wd=1e-3", Values: []float64{11.8, 11.9, 11.85, 12.0, 11.9}, Selected: true},
+		{Label: "lr=1e-3_wd=0", Values: []float64{12.1, 12.4, 11.95, 12.2, 13.0}},
+		{Label: "lr=3e-4_wd=1e-3", Values: []float64{12.6, 12.6, 12.7}},
+		{Label: "lr=3e-4_wd=0"},
+	}
+}
+
+func TestStripGolden(t *testing.T) {
+	checkGolden(t, "strip.png", func(path string) error {
+		return Strip(path, "Validation MAE per configuration (each seed; bar: median)", "validation MAE (index points)", testStrip())
+	})
+}

@@ -199,3 +199,21 @@ func TestFormatAnyCase(t *testing.T) {
 		}
 	}
 }
+
+func TestStripRejects(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		rows []StripRow
+		msg  string
+	}{
+		{"no rows", nil, "plotting: strip: no rows"},
+		{"no values", []StripRow{{Label: "a"}, {Label: "b"}}, "plotting: strip: no values"},
+		{"NaN", []StripRow{{Label: "a", Values: []float64{1, math.NaN()}}}, "a[1] is NaN"},
+		{"Inf", []StripRow{{Label: "b", Values: []float64{math.Inf(-1)}}}, "b[0] is -Inf"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			checkRejected(t, Strip(filepath.Join(dir, "s.png"), "t", "x", tc.rows), ErrInput, tc.msg, dir)
+		})
+	}
+}

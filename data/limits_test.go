@@ -1,0 +1,126 @@
+// Tests of the input limits: endless streams and oversized lines, fields
+// and arrays are refused quickly, naming the file and the limit, with
+// bounded memory.
+package data
+
+import (
+	"archive/zip"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+// endless yields the same line forever.
+type endless struct {
+	line []byte
+	off  int
+}
+
+func (e *endless) Read(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		c := copy(p[n:], e.line[e.off:])
+		n += c
+		e.off = (e.off + c) % len(e.line)
+	}
+	return n, nil
+}
+
+func TestReadCSVEndlessStreams(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		r    io.Reader
+		want string
+	}{
+		{"rows without end", io.MultiReader(strings.NewReader("Date,Close\n"), &endless{line: []byte("2000-01-03,1469.25\n")}),
+			"more than 500000 data rows (the limit of a CSV file"},
+		{"a line without end", io.MultiReader(strings.NewReader("Date,Close\n2000-01-03,"), &endless{line: []byte("9")}),
+			"line 2 is longer than 65536 bytes (the limit of a CSV line"},
+		{"a header without end", &endless{line: []byte("Date,")}, "line 1 is longer than 65536 bytes"},
+		{"a stream of short lines", io.MultiReader(strings.NewReader("Date,Close\n"), &endless{line: []byte("\n")}),
+			"more than 64 MiB (the limit of a CSV file"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var before runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			start := time.Now()
+			_, _, err := ReadCSV(tc.r, "stream.csv", "close")
+			took := time.Since(start)
+			var after runtime.MemStats
+			runtime.ReadMemStats(&after)
+			if err == nil || !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "data: stream.csv: ") ||
+				!strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want ErrTooLarge naming stream.csv and %q", err, tc.want)
+			}
+			if took > 20*time.Second {
+				t.Errorf("took %v to give up", took)
+			}
+			// The reader keeps at most the limit's rows (32 bytes each)
+			// and one line: far below what an endless read would reach.
+			if grew := int64(after.HeapAlloc) - int64(before.HeapAlloc); grew > 64<<20 {
+				t.Errorf("heap grew by %d MiB", grew>>20)
+			}
+		})
+	}
+}
+
+func TestReadCSVLongField(t *testing.T) {
+	in := "Date,Close,Note\n2000-01-03,1469.25," + strings.Repeat("x", MaxCSVField+1) + "\n"
+	_, _, err := ReadCSV(strings.NewReader(in), "notes.csv", "close")
+	var pe *ParseError
+	if !errors.As(err, &pe) || pe.Line != 2 || pe.Column != 3 || !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("err = %v, want a ParseError at 2:3 wrapping ErrTooLarge", err)
+	}
+}
+
+func TestReadNPZLimits(t *testing.T) {
+	t.Run("not a regular file", func(t *testing.T) {
+		_, err := ReadNPZ(t.TempDir())
+		if err == nil || !strings.Contains(err.Error(), "not a regular file") {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("an array over the limit", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "huge.npz")
+		// A header may claim any shape; the reader must refuse before
+		// allocating. 2^14 x 2^14 = 2^28 values.
+		writeNPYHeaderOnly(t, path, "X_train.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (16384, 16384), }")
+		_, err := ReadNPZ(path)
+		if err == nil || !strings.Contains(err.Error(), "key X_train: shape (16384, 16384) holds more than 134217728 values, the limit of an NPZ array") {
+			t.Fatalf("err = %v, want the array limit", err)
+		}
+	})
+}
+
+// writeNPYHeaderOnly writes an archive with one .npy entry that has the
+// given header dictionary and no data, as a corrupt or hostile file might.
+func writeNPYHeaderOnly(t *testing.T, path, entry, dict string) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	z := zip.NewWriter(f)
+	w, err := z.Create(entry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Magic, version 1.0, header length, the dictionary padded with
+	// spaces and ended by a newline so that the total is a multiple of 64.
+	pad := 64 - (10+len(dict)+1)%64
+	hdr := dict + strings.Repeat(" ", pad%64) + "\n"
+	b := append([]byte("\x93NUMPY\x01\x00"), byte(len(hdr)), byte(len(hdr)>>8))
+	if _, err := w.Write(append(b, hdr...)); err != nil {
+		t.Fatal(err)
+	}
+	if err := z.Close(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,205 @@
+// Tests of the evaluation: every figure of a small hand-built split worked
+// out by hand, the Diebold-Mariano test against independently computed
+// values, and the verdict line.
+package eval
+
+import (
+	"encoding/json"
+	"math"
+	"strings"
+	"testing"
+
+	"mpitrain/data"
+)
+
+// handSplit is four test windows of two closes, scaled relative to each
+// window's last close (v/last - 1), with one target each:
+//
+//	last   target   y       model pred   model in points
+//	100    101      0.01    0.01         101
+//	200    198     -0.01   -0.02         196
+//	100    103      0.03    0.02         102
+//	 50     50      0       0.02          51
+func handSplit() data.Split {
+	return data.Split{
+		N:      4,
+		X:      []float64{-0.01, 0, 0.02, 0, 0, 0, 0.1, 0},
+		Y:      []float64{0.01, -0.01, 0.03, 0},
+		Last:   []float64{100, 200, 100, 50},
+		Target: []float64{101, 198, 103, 50},
+	}
+}
+
+var handModel = []float64{0.01, -0.02, 0.02, 0.02}
+
+func handDataset(points bool) *data.Dataset {
+	ds := &data.Dataset{Opts: data.Options{Window: 2, Horizon: 1}, Val: handSplit(), Test: handSplit()}
+	if points {
+		ds.Norm = data.Normalizer{Kind: data.ScaleWindow}
+	} else {
+		for _, s := range []*data.Split{&ds.Val, &ds.Test} {
+			s.Last, s.Target = nil, nil
+		}
+	}
+	return ds
+}
+
+func handPredictions() Predictions {
+	return Predictions{
+		Model:       handModel,
+		Persistence: []float64{0, 0, 0, 0},
+		Linear:      []float64{0.01, 0.01, 0.01, 0.01},
+	}
+}
+
+func near(t *testing.T, name string, got, want float64) {
+	t.Helper()
+	if math.Abs(got-want) > 1e-12*(1+math.Abs(want)) {
+		t.Errorf("%s = %.15g, want %.15g", name, got, want)
+	}
+}
+
+func TestEvaluateByHand(t *testing.T) {
+	r := Evaluate(handDataset(true), handPredictions(), handPredictions())
+	if !r.Points {
+		t.Fatal("points_available false for a dataset with a normalizer, closes and targets")
+	}
+	for name, s := range map[string]SplitReport{"val": r.Val, "test": r.Test} {
+		t.Run(name, func(t *testing.T) {
+			if s.N != 4 {
+				t.Errorf("N = %d, want 4", s.N)
+			}
+			m, p, l := s.Model, s.Persistence, s.Linear
+			// Normalized errors of the model: 0, -0.01, -0.01, 0.02.
+			near(t, "model MSE", m.MSE, (0+1e-4+1e-4+4e-4)/4)
+			near(t, "model MAE", m.MAE, 0.01)
+			// R2 = 1 - SSE/SST; y mean 0.0075, SST = 0.000475 + ... worked out:
+			// deviations 0.0025, -0.0175, 0.0225, -0.0075 -> SST 8.75e-4.
+			near(t, "model R2", m.R2, 1-6e-4/8.75e-4)
+			// In points the model's errors are 0, 2, 1, 1.
+			near(t, "model MAE pts", *m.MAEPoints, 1)
+			near(t, "model RMSE pts", *m.RMSEPoints, math.Sqrt(1.5))
+			// Moves called: up, down, up, up; actual: up, down, up, flat.
+			near(t, "model dir acc", *m.DirAcc, 0.75)
+			// Persistence: errors 1, 2, 3, 0 points; 0.01, 0.01, 0.03, 0 normalized.
+			near(t, "persistence MAE pts", *p.MAEPoints, 1.5)
+			near(t, "persistence RMSE pts", *p.RMSEPoints, math.Sqrt(14.0/4))
+			near(t, "persistence MAE", p.MAE, 0.0125)
+			if p.DirAcc != nil {
+				t.Errorf("persistence has a directional accuracy %v; it calls no move", *p.DirAcc)
+			}
+			// Linear predicts +1%: 101, 202, 101, 50.5 -> errors 0, 4, 2, 0.5.
+			near(t, "linear MAE pts", *l.MAEPoints, 6.5/4)
+			near(t, "linear dir acc", *l.DirAcc, 0.5)
+			near(t, "skill", s.Skill, 1-1/1.5)
+			if s.SkillScale != "index points" {
+				t.Errorf("skill scale %q, want index points", s.SkillScale)
+			}
+			if s.DM == nil || s.DM.N != 4 || s.DM.Scale != "index points" {
+				t.Fatalf("DM test %+v, want one over 4 windows in index points", s.DM)
+			}
+			// Window absolute errors: model 0, 2, 1, 1; persistence 1, 2, 3, 0.
+			near(t, "DM mean difference", s.DM.MeanDiff, (-1+0-2+1)/4.0)
+		})
+	}
+}
+
+func TestEvaluateWithoutPoints(t *testing.T) {
+	r := Evaluate(handDataset(false), handPredictions(), handPredictions())
+	if r.Points {
+		t.Fatal("points_available true for a dataset without normalizer statistics")
+	}
+	s := r.Test
+	if s.Model.MAEPoints != nil || s.Model.RMSEPoints != nil || s.Persistence.MAEPoints != nil {
+		t.Fatalf("index points invented: %+v", s.Model)
+	}
+	near(t, "skill on the file's scale", s.Skill, 1-0.01/0.0125)
+	if s.SkillScale != "file scale" || s.DM == nil || s.DM.Scale != "file scale" {
+		t.Errorf("skill scale %q, DM %+v; want both on the file scale", s.SkillScale, s.DM)
+	}
+	// Moves from the window's last input (0): up, down, up, up vs up, down, up, flat.
+	near(t, "dir acc on the file's scale", *s.Model.DirAcc, 0.75)
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{`"mae_points":null`, `"rmse_points":null`, `"points_available":false`} {
+		if !strings.Contains(string(b), k) {
+			t.Errorf("metrics.json lacks %s: %s", k, b)
+		}
+	}
+}
+
+// The Diebold-Mariano statistic at lag 0 and h = 1 is the one-sample t
+// statistic of the loss differentials (the HLN factor turns the population
+// variance into the sample variance), and at lag 1 it follows the
+// Newey-West formula. The expected values were computed separately with
+// plain arithmetic and a Simpson integration of Student's t density.
+func TestDieboldMariano(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		a, b     []float64
+		h, lag   int
+		mean     float64
+		stat, p  float64
+		pTolRel  float64
+		wantFlat bool
+	}{
+		{"lag 0 is the paired t test", []float64{1, 2, 3, 4, -1}, []float64{0, 0, 0, 0, 0}, 1, 0,
+			1.8, 2.092457497388747, 0.1045399997896239, 1e-6, false},
+		{"lag 1 Newey-West", []float64{1.5, 0.8, 1.9, 1.3, 2.1, 0.6}, []float64{1, 1, 1, 1, 1, 1}, 1, 1,
+			0.3666666666666667, 2.3523470376128297, 0.06536926889288895, 1e-6, false},
+		{"sign: b worse than a", []float64{0, 0, 0, 0, 0}, []float64{1, 2, 3, 4, -1}, 1, 0,
+			-1.8, -2.092457497388747, 0.1045399997896239, 1e-6, false},
+		{"identical losses", []float64{1, 2, 3}, []float64{1, 2, 3}, 1, 1, 0, 0, 1, 0, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := DieboldMariano(tc.a, tc.b, tc.h, tc.lag)
+			near(t, "mean", r.MeanDiff, tc.mean)
+			near(t, "statistic", r.Statistic, tc.stat)
+			if math.Abs(r.PValue-tc.p) > tc.pTolRel*tc.p+1e-15 {
+				t.Errorf("p = %.12g, want %.12g", r.PValue, tc.p)
+			}
+			if r.N != len(tc.a) || r.Lag != tc.lag {
+				t.Errorf("n %d lag %d, want %d and %d", r.N, r.Lag, len(tc.a), tc.lag)
+			}
+		})
+	}
+	if r := DieboldMariano([]float64{2, 2, 2}, []float64{1, 1, 1}, 1, 0); r.PValue != 0 || r.Statistic != math.MaxFloat64 {
+		t.Errorf("constant difference: %+v, want p 0 and the largest statistic", r)
+	}
+}
+
+func TestNeweyWestLag(t *testing.T) {
+	for _, tc := range []struct{ n, h, want int }{{100, 1, 4}, {758, 1, 6}, {4, 1, 1}, {758, 10, 9}, {1, 1, 1}} {
+		if got := NeweyWestLag(tc.n, tc.h); got != tc.want {
+			t.Errorf("NeweyWestLag(%d, %d) = %d, want %d", tc.n, tc.h, got, tc.want)
+		}
+	}
+}
+
+func TestSummary(t *testing.T) {
+	pts := func(v float64) *float64 { return &v }
+	base := func(model float64, p float64, diff float64) SplitReport {
+		return SplitReport{N: 758, Model: Scores{MAEPoints: pts(model)}, Persistence: Scores{MAEPoints: pts(20.10)},
+			Skill: 1 - model/20.10, DM: &DMTest{PValue: p, MeanDiff: diff}}
+	}
+	for _, tc := range []struct {
+		name string
+		r    SplitReport
+		want string
+	}{
+		{"significant win", base(19.00, 0.01, -1.1), "test: the model beats persistence: MAE 19.00 vs 20.10 index points (skill +5.5%, Diebold-Mariano p = 0.01)"},
+		{"significant loss", base(23.00, 1e-6, 2.9), "test: the model LOSES TO persistence: MAE 23.00 vs 20.10 index points (skill -14.4%, Diebold-Mariano p = 1e-06)"},
+		{"lower MAE, not significant", base(19.94, 0.2, -0.16), "test: the model and persistence are not distinguishable on this test period: MAE 19.94 vs 20.10 index points (skill +0.8%, Diebold-Mariano p = 0.2)"},
+		{"higher MAE, not significant", base(20.5, 0.3, 0.4), "test: the model and persistence are not distinguishable on this test period"},
+		{"at the level is not significant", base(19.0, Alpha, -1), "not distinguishable"},
+		{"too few windows", SplitReport{N: 2, Model: Scores{MAE: 0.5}, Persistence: Scores{MAE: 1}, Skill: 0.5}, "test: too few windows (2) to test the model against persistence: MAE 0.500000 vs 1.000000 on the file's scale (skill +50.0%)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Summary(tc.r); !strings.Contains(got, tc.want) {
+				t.Errorf("Summary:\n got %s\nwant %s", got, tc.want)
+			}
+		})
+	}
+}
