@@ -15,6 +15,7 @@
 #   KEEP_IMAGES  1: keep the two FROM images for the next run; 0: remove
 #                them and the whole container store at the end             [0]
 #   KEEP_TMP     1: keep the temporary folder (logs, keys, run folders)    [0]
+#   TMPDIR       where the temporary folder imr-PID.XXXXXX is made         [/tmp]
 #   APT_SOURCES  the apt sources the base image is made from
 #                [/etc/apt/sources.list.d/debian.sources, else /etc/apt/sources.list]
 #
@@ -30,9 +31,15 @@
 #           bundle (the module proxy may be reached through a TLS-inspecting
 #           egress), GOTOOLCHAIN=local and GOPROXY from `go env GOPROXY`
 #           (a build argument: it is written into no file of the repository).
-#   build   buildah bud --pull=never -f mpi-operator/Dockerfile . : the
-#           Dockerfile unchanged, the repository root as context. Prints the
-#           image's size.
+#   build   buildah bud --pull=never --jobs 2 -f mpi-operator/Dockerfile . :
+#           the Dockerfile unchanged, the repository root as context, its two
+#           stages built side by side (the runtime stage's apt-get while the
+#           trainer compiles). The RUN steps see this machine's Go build
+#           cache (go env GOCACHE, warm from make build) at the golang
+#           image's /root/.cache/go-build through an overlay whose writes are
+#           discarded, as a BuildKit cache mount would: the compiler's work
+#           is not done twice, nothing is written to the cache, and the
+#           image's files are the same. Prints the image's size.
 #   pods    go run ./mpi-operator/pods renders mpi-operator/base with
 #           kustomize, with 3 Worker replicas and -np 4 patched in as the
 #           overlays patch their counts (no overlay has 3 workers), RUN_ID
@@ -41,7 +48,7 @@
 #           hostfile, host and DNS names, each container's command and args
 #           ($(RUN_ID) expanded as the kubelet does), env, user, claim,
 #           limits. Nothing of the command is retyped here.
-#   runs    the jobs below, then the reference run.
+#   runs    job 1, the reference run, job 2 and its retry (below).
 #
 # The pods, as containers of the built image on a podman network with the
 # subnet 198.19.7.0/24 (the multi-host rehearsal uses 198.18.0.0/24, the
@@ -229,9 +236,10 @@ if [[ ${#stale[@]} -gt 0 ]]; then
 	log "removing images an earlier run left: ${stale[*]}"
 	pm rmi -f "${stale[@]}" >/dev/null
 fi
-for d in /tmp/"$PREFIX"-*.*; do
+tmproot=${TMPDIR:-/tmp}
+for d in "$tmproot/$PREFIX"-*.*; do
 	[[ -d $d ]] || continue
-	pid=${d#/tmp/"$PREFIX"-}
+	pid=${d#"$tmproot/$PREFIX"-}
 	pid=${pid%%.*}
 	[[ $pid =~ ^[0-9]+$ ]] || continue
 	kill -0 "$pid" 2>/dev/null || rm -rf -- "$d"
@@ -239,7 +247,7 @@ done
 
 # ---- this run's names ----
 id=$$
-tmp=$(mktemp -d "/tmp/$PREFIX-$id.XXXXXX")
+tmp=$(mktemp -d "$tmproot/$PREFIX-$id.XXXXXX")
 net=$PREFIX-$id
 volume=$PREFIX-$id-outputs
 image=localhost/mpitrain:$PREFIX-$id
@@ -333,6 +341,10 @@ else
 		slim+=(--dpkgopt="path-exclude=$p")
 	done
 	slim+=(--dpkgopt='path-include=/usr/share/doc/*/copyright')
+	# and its dpkg speed-up (docker-apt-speedup): no fsync after each
+	# file, which in a container layer only costs time; it also speeds up
+	# every apt-get install of the builds below.
+	slim+=(--dpkgopt=force-unsafe-io)
 	# and its apt configuration: no .deb kept after an install, no
 	# translations, compressed indexes
 	mkdir "$tmp/apt.conf.d"
@@ -408,16 +420,46 @@ phase_done golang
 
 # ---- build: mpi-operator/Dockerfile, unchanged, context the repository root ----
 dockerfile_sum=$(sha256sum <"$repo/mpi-operator/Dockerfile" | cut -c1-12)
-log "build: buildah bud --pull=never -f mpi-operator/Dockerfile $repo (Dockerfile sha256 $dockerfile_sum...)"
+cache_flags=()
+gocache=$("$GO" env GOCACHE)
+if [[ -d $gocache ]]; then
+	cache_flags=(-v "$gocache:/root/.cache/go-build:O")
+fi
+log "build: buildah bud --pull=never --jobs 2 -f mpi-operator/Dockerfile $repo (Dockerfile sha256 $dockerfile_sum...)${cache_flags[*]:+, Go build cache $gocache as an overlay}"
 made_images+=("$image")
-if ! bah bud "${build_flags[@]}" --label "$LABEL=mpitrain" -f "$repo/mpi-operator/Dockerfile" -t "$image" "$repo" 2>&1 | stamp >"$tmp/build.log"; then
+if ! bah bud "${build_flags[@]}" --jobs 2 "${cache_flags[@]}" --label "$LABEL=mpitrain" \
+	-f "$repo/mpi-operator/Dockerfile" -t "$image" "$repo" 2>&1 | stamp >"$tmp/build.log"; then
 	tail -n 60 "$tmp/build.log" >&2
 	die "building mpi-operator/Dockerfile failed"
 fi
 size=$(pm image inspect --format '{{.Size}}' "$image")
-log "image $image: $(awk -v b="$size" 'BEGIN { printf "%.0f MB (%d bytes)", b / 1e6, b }'); $(awk '
-	/STEP 1\/[0-9]+: FROM/ { n++; start[n] = $1 + 0 }
-	END { if (n == 2) printf "build stage %ds, runtime stage %ds", start[2] - start[1], $1 + 0 - start[2] }' "$tmp/build.log")"
+log "image $image: $(awk -v b="$size" 'BEGIN { printf "%.0f MB (%d bytes)", b / 1e6, b }')"
+# The RUN steps that took 5 s or more, per stage: a step ends when the next
+# step of its stage starts; the build stage's last one when the runtime
+# stage starts after it or copies from it, the runtime stage's last one at
+# the commit.
+log "build steps: $(awk '
+	function done(st, t) { if (cmd[st] != "" && t - start[st] >= 5) out[st] = out[st] sprintf(", %s %ds", cmd[st], t - start[st]); cmd[st] = "" }
+	match($0, /\[[0-9]\/[0-9]\] STEP [0-9]+\/[0-9]+: /) {
+		st = substr($0, RSTART + 1, 1); t = $1 + 0; rest = substr($0, RSTART + RLENGTH)
+		split(substr($0, RSTART + 10, RLENGTH - 12), k, "/")
+		if (st == 2 && (rest ~ /^COPY --from=build/ || k[1] == 1 && last[1])) done(1, t)
+		last[st] = (k[1] == k[2])
+		done(st, t); start[st] = t
+		if (rest ~ /^RUN /) {
+			# a name for the step: apt-get, or its first words (go mod download, go build)
+			n = split(rest, w, / +/); c = ""
+			for (i = 2; i <= n && i < 6; i++) {
+				if (w[i] ~ /=/) continue
+				c = c (c == "" ? "" : " ") w[i]
+				if (w[i] ~ /^(apt-get|build|download|useradd|ssh-keygen|printf|chmod)$/) break
+			}
+			cmd[st] = c
+		}
+		next
+	}
+	/COMMIT/ { done(2, $1 + 0) }
+	END { printf "build stage: %s; runtime stage: %s", substr(out[1], 3), substr(out[2], 3) }' "$tmp/build.log")"
 phase_done build
 
 # ---- the pods, as the operator would make them ----
