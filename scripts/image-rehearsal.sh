@@ -83,13 +83,17 @@
 #      sshd accepted the job's key from the launcher;
 #   b. its train and val losses (history.csv) equal those of a plain local
 #      `mpirun -np 4 TRAINER` with the same flags to 1e-9 relative;
-#   c. job 2: once its first checkpoint is on the volume, `podman kill
-#      --signal KILL` of worker 1 makes the launcher exit non-zero within
-#      10 s (the seconds are printed), before the run completed; the other
-#      workers keep no rank running;
+#   c. job 2, its launcher with MPITRAIN_FAULT=slow@25 (rank 0 sleeps
+#      25 ms before each gradient Allreduce, and the other ranks wait for
+#      it: at least 0.7 s an epoch, the losses unchanged, so that the run is
+#      still training when the worker dies on a machine of any speed): once
+#      its first checkpoint is on the volume, `podman kill --signal KILL`
+#      of worker 1 makes the launcher exit non-zero within 10 s (the
+#      seconds are printed), before the run completed; within 10 s more no
+#      rank is left on the other workers;
 #   d. the killed worker is started again as a new container with the same
 #      names (as the operator creates a worker pod that is gone), then a
-#      second launcher container with the same command and args (the retry
+#      second launcher container with the same command, args and env (the retry
 #      backoffLimit allows) resumes from the checkpoint on the volume, says
 #      so, finishes, and its losses equal the local run's to 1e-9;
 #   e. every container, the network, the volume and the images this run
@@ -117,6 +121,7 @@ WORKERS=3                                  # Worker replicas: 4 ranks with the l
 BASE_IMAGE=localhost/debian:bookworm-slim  # what the Dockerfile's FROM lines resolve to
 GOLANG_IMAGE=localhost/golang:1.26-bookworm
 KILL_LIMIT=10                              # seconds the launcher may take to fail after a worker dies
+SLOW=(-e MPITRAIN_FAULT=slow@25)           # job 2's launcher: rank 0 sleeps 25 ms before each step's Allreduce
 ULIMITS=(--ulimit nofile=1024:1024 --ulimit nproc=4096:4096)
 
 log() { printf 'image-rehearsal: %s\n' "$*"; }
@@ -554,9 +559,9 @@ wait_ready() {
 	pm logs "$1" >&2 || true
 	die "$1 does not answer on $a:$2"
 }
-launch() { # CONTAINER PODS-FILE: the launcher pod of PODS-FILE, detached
+launch() { # CONTAINER PODS-FILE [podman run flags...]: the launcher pod of PODS-FILE, detached
 	run_pod "$1" "$2" launcher. "${yield_env[@]}" \
-		-v "$tmp/mpi:${hostfile_path%/*}:ro" -v "$volume:$claim_path:$claim_mode"
+		-v "$tmp/mpi:${hostfile_path%/*}:ro" -v "$volume:$claim_path:$claim_mode" "${@:3}"
 }
 # finish CONTAINER SECONDS: waits for the container's end; prints its exit code.
 finish() {
@@ -677,7 +682,7 @@ fi
 # ---- job 2: a worker killed mid-run ----
 t0=$(now)
 launcher2=$PREFIX-$id-launcher-job2
-launch "$launcher2" "$tmp/job2.pods"
+launch "$launcher2" "$tmp/job2.pods" "${SLOW[@]}"
 run2=$volume_dir/outputs/image-job-2
 ckpt=""
 for ((n = 1; n <= 6000; n++)); do # 10 min
@@ -695,10 +700,14 @@ pm kill --signal KILL "${worker[1]}" >/dev/null
 code=$(finish "$launcher2" 120)
 finished=$(pm inspect --format '{{.State.FinishedAt.UnixNano}}' "$launcher2")
 secs=$(awk -v f="$finished" -v k="$t_kill" 'BEGIN { printf "%.1f", f / 1e9 - k }')
-sleep 1
 leftover=""
-for c in "${worker[0]}" "${worker[2]}"; do
-	leftover+=$(pm top "$c" comm 2>/dev/null | grep -Ev '^(COMMAND|sshd)$' | paste -sd' ' || true)
+for _ in $(seq 20); do # orted and its rank end when their ssh session drops
+	leftover=""
+	for c in "${worker[0]}" "${worker[2]}"; do
+		leftover+=$(pm top "$c" comm 2>/dev/null | grep -Ev '^(COMMAND|sshd)$' | paste -sd' ' || true)
+	done
+	[[ -z $leftover ]] && break
+	sleep 0.5
 done
 completed=0
 grep -q '^wrote ' "$tmp/$launcher2.log" && completed=1
@@ -715,7 +724,7 @@ pm rm -f -t 0 "${worker[1]}" >/dev/null
 run_pod "${worker[1]}" "$tmp/job2.pods" worker-1.
 wait_ready "${worker[1]}" "$(value "$tmp/job2.pods" worker-1.probe-port)"
 retry=$PREFIX-$id-launcher-job2-retry
-launch "$retry" "$tmp/job2.pods"
+launch "$retry" "$tmp/job2.pods" "${SLOW[@]}"
 code=$(finish "$retry" 900)
 resumed=$(grep -m1 '^resume: ' "$tmp/$retry.log" || true)
 mapfile -t want < <(expected_hosts "$retry" "${worker[@]}")
