@@ -73,7 +73,7 @@
 #     fsGroup makes it. One addition: when the job has more ranks than
 #     this machine has cores, OMPI_MCA_mpi_yield_when_idle=1 (mpirun passes
 #     it on to every rank), or ranks that each believe they have a core to
-#     themselves busy-poll and training here takes 20 times longer (on a
+#     themselves busy-poll and training here takes several times longer (on a
 #     cluster each pod has its CPU).
 #
 # Checks (each prints PASS or FAIL with its time):
@@ -266,7 +266,7 @@ declare -A host_of=() ip_of=() # container: its host name and address, recorded 
 # cleanup removes what this run made, by name, and checks it is gone (e);
 # it returns 1 when something is left.
 cleanup() {
-	local - t0 left=() c img
+	local - t0 left=() removed=() c img
 	[[ $cleaned == 1 ]] && return 0
 	cleaned=1
 	set +e
@@ -278,12 +278,13 @@ cleanup() {
 	for c in "${made_volumes[@]}"; do pm volume rm -f "$c" >/dev/null 2>&1; done
 	if [[ $KEEP_IMAGES == 1 ]]; then
 		for img in "${made_images[@]}"; do
-			[[ $img == "$BASE_IMAGE" || $img == "$GOLANG_IMAGE" ]] || pm rmi -f "$img" >/dev/null 2>&1
+			[[ $img == "$BASE_IMAGE" || $img == "$GOLANG_IMAGE" ]] && continue
+			pm rmi -f "$img" >/dev/null 2>&1 && removed+=("$img")
 		done
 	else
 		# the bases too, whether this run made them or found them kept
 		for img in "${made_images[@]}" "$BASE_IMAGE" "$GOLANG_IMAGE"; do
-			pm image exists "$img" 2>/dev/null && pm rmi -f "$img" >/dev/null 2>&1
+			pm image exists "$img" 2>/dev/null && pm rmi -f "$img" >/dev/null 2>&1 && removed+=("$img")
 		done
 	fi
 	# Verify, by name.
@@ -310,7 +311,7 @@ cleanup() {
 		rm -rf -- "$tmp"
 	fi
 	if [[ ${#left[@]} == 0 ]]; then
-		log "PASS e: removed ${#made_containers[@]} container(s), ${#made_networks[@]} network(s), ${#made_volumes[@]} volume(s) and the image(s) ${made_images[*]:-none}$([[ $KEEP_IMAGES == 1 ]] && echo " (kept for the next run: $BASE_IMAGE $GOLANG_IMAGE)")$([[ $KEEP_IMAGES == 0 ]] && echo ", and the store $STORE") ($(since "$t0"))"
+		log "PASS e: removed ${#made_containers[@]} container(s), ${#made_networks[@]} network(s), ${#made_volumes[@]} volume(s) and the image(s) ${removed[*]:-none}$([[ $KEEP_IMAGES == 1 ]] && echo " (kept for the next run: $BASE_IMAGE $GOLANG_IMAGE)")$([[ $KEEP_IMAGES == 0 ]] && echo ", and the store $STORE") ($(since "$t0"))"
 		return 0
 	fi
 	log "FAIL e: still there after cleanup: ${left[*]}"
