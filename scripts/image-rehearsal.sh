@@ -38,8 +38,10 @@
 #           cache (go env GOCACHE, warm from make build) at the golang
 #           image's /root/.cache/go-build through an overlay whose writes are
 #           discarded, as a BuildKit cache mount would: the compiler's work
-#           is not done twice, nothing is written to the cache, and the
-#           image's files are the same. Prints the image's size.
+#           is not done twice and nothing is written to the cache. (buildah
+#           mounts it in the runtime stage's RUN steps too, which leaves
+#           the empty directory /root/.cache/go-build in the image.) Prints
+#           the image's size.
 #   pods    go run ./mpi-operator/pods renders mpi-operator/base with
 #           kustomize, with 3 Worker replicas and -np 4 patched in as the
 #           overlays patch their counts (no overlay has 3 workers), RUN_ID
