@@ -257,20 +257,21 @@ func (t *Trainer[T]) Step(idx []int) (float64, error) {
 		return loss, fmt.Errorf("%w train loss %g at epoch %d, step %d", ErrNonFinite, loss, t.epoch, t.step)
 	}
 	t.stopped = t.red[np+2] > 0
+	// One pass checks the reduced gradient, one more scales it and takes
+	// the optimizer step (scaledStepper).
 	scale := T(1 / float64(t.stepRows*out))
-	bad := -1
 	grads := net.Grads()
-	for i, g := range grads {
-		g *= scale
-		grads[i] = g
-		if g-g != 0 { // NaN or ±Inf
-			bad = i
+	if bad := firstNonFinite(grads); bad >= 0 {
+		return loss, fmt.Errorf("%w gradient %g (parameter %d) at epoch %d, step %d", ErrNonFinite, grads[bad]*scale, bad, t.epoch, t.step)
+	}
+	if s, ok := t.Opt.(scaledStepper[T]); ok {
+		s.stepScaled(net.Params(), grads, scale)
+	} else {
+		for i := range grads {
+			grads[i] *= scale
 		}
+		t.Opt.Step(net.Params(), grads)
 	}
-	if bad >= 0 {
-		return loss, fmt.Errorf("%w gradient %g (parameter %d) at epoch %d, step %d", ErrNonFinite, grads[bad], bad, t.epoch, t.step)
-	}
-	t.Opt.Step(net.Params(), grads)
 	t3 := t.r.Wtime()
 	if tr := t.Trace; tr != nil {
 		e, s := t.epoch, t.step
