@@ -78,13 +78,16 @@ func TestBenchTable(t *testing.T) {
 	var train strings.Builder
 	for _, l := range []string{
 		"config=default dtype=float32 np=1 epoch_s=0.008 step_gflops=60 sgemm_peak_gflops=120 peak_share=0.5 rss_mib=30",
-		"config=default dtype=float32 np=2 epoch_s=0.004 step_gflops=100 sgemm_peak_gflops=120 peak_share=0.4 rss_mib=31 allreduce_share=0.1",
+		"config=default dtype=float32 np=2 epoch_s=0.004 step_gflops=100 sgemm_peak_gflops=120 peak_share=0.4 rss_mib=31 allreduce_share=0.1 allreduce_us=15.3",
+		"config=default dtype=float32 np=2 epoch_s=0.0039 spans=false",
 		"config=large dtype=float32 np=1 epoch_s=0.1 step_gflops=60 sgemm_peak_gflops=120 peak_share=0.5 rss_mib=50",
-		"config=large dtype=float32 np=2 epoch_s=0.1 step_gflops=60 sgemm_peak_gflops=120 peak_share=0.25 rss_mib=50",
+		"config=large dtype=float32 np=2 epoch_s=0.1 step_gflops=60 sgemm_peak_gflops=120 peak_share=0.25 rss_mib=50 allreduce_us=151.5",
+		"config=lstm dtype=float32 np=1 epoch_s=0.3 cpu_epoch_s=0.25",
 	} {
 		train.WriteString("bench " + l + "\n")
 	}
 	write(benchFileTrain, train.String())
+	write(benchFileTorch, "pytorch model=large epoch_s=0.2 cpu_epoch_s=0.2 round=\npytorch model=lstm epoch_s=0.6 cpu_epoch_s=0.5 round=\n")
 	write(benchFilePeak, `peak n=1024 sgemm_gflops=240 dgemm_gflops=100 blas="OpenBLAS 0.3.21 (Cooperlake kernels, 1 thread)"`+"\n")
 	var out strings.Builder
 	if err := benchTable(dir, &out); err != nil {
@@ -94,11 +97,15 @@ func TestBenchTable(t *testing.T) {
 	for _, want := range []string{
 		"| 0 | 0 allocs/op (largest of 2 results) | - | PASS |",
 		"| >= 35% | 60.0 of 120.0 GFLOP/s | 50.0% | PASS |",
-		"| >= 75% | 60.0 of 120.0 GFLOP/s | 50.0% | MISS |",
-		"| overhead <= 5% | 15.10 vs 15.00 us per call (medians; ratio: median over 1 rounds) | +0.7% | PASS |",
-		"+30.0% | MISS |",
-		"| >= 1.5x | 0.0080 s -> 0.0040 s (medians; Allreduce 10% of the np 2 step; ratio: median over rounds) | 2.00x | PASS |",
-		"| >= 1.8x | 0.1000 s -> 0.1000 s (medians; Allreduce 0% of the np 2 step; ratio: median over rounds) | 1.00x | MISS |",
+		"| >= 88% | 60.0 of 120.0 GFLOP/s | 50.0% | MISS |",
+		"| <= 0.9x | 0.1000 s vs 0.2000 s (medians; CPU time 0.0000 vs 0.2000 s, ratio 0.00x) | 0.50x | PASS |",
+		"| <= 0.6x | 0.3000 s vs 0.6000 s (medians; CPU time 0.2500 vs 0.5000 s, ratio 0.50x) | 0.50x | PASS |",
+		"| overhead <= 3% | 15.30 vs 15.00 us per call (medians: per step the fastest rank's time in the call; C: a loop of calls) | +2.0% | PASS |",
+		"| overhead <= 3% | 151.50 vs 150.00 us per call (medians: per step the fastest rank's time in the call; C: a loop of calls) | +1.0% | PASS |",
+		"| - | 15.10 vs 15.00 us per call (medians; ratio: median over 1 rounds) | +0.7% | info |",
+		"| >= 1.60x | 0.0080 s -> 0.0040 s (medians; Allreduce 10% of the np 2 step; ratio: median over rounds) | 2.00x | PASS |",
+		"| >= 1.85x | 0.1000 s -> 0.1000 s (medians; Allreduce 0% of the np 2 step; ratio: median over rounds) | 1.00x | MISS |",
+		"| <= +2% | 0.0040 s vs 0.0039 s (medians; ratio: median over rounds) | +2.6% | MISS |",
 		"| < 64 MiB | 31.0 MiB | 48% | PASS |",
 		"(OPENBLAS_CORETYPE unset: OpenBLAS 0.3.21 (Cooperlake kernels, 1 thread)) | - | 60.0 of 240.0 GFLOP/s | 25.0% | info |",
 		"the fixed cost of a call: cgo, checks) | - | - | - | not measured |",

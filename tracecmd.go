@@ -119,6 +119,11 @@ func writeTrace(w *world, path string, rec *trace.Recorder, clock traceClock, in
 	if err != nil || !w.root {
 		return err
 	}
+	return writeTraceFile(w, path, spans, dropped, info)
+}
+
+// writeTraceFile writes gathered spans to path on rank 0.
+func writeTraceFile(w *world, path string, spans []trace.Span, dropped []float64, info map[string]any) error {
 	lost := 0.0
 	for _, d := range dropped {
 		lost += d
@@ -129,7 +134,7 @@ func writeTrace(w *world, path string, rec *trace.Recorder, clock traceClock, in
 	info["ranks"] = w.comm.Size()
 	info["dropped_spans"] = lost
 	info["clock"] = "MPI_Wtime of each rank, aligned to rank 0's by the shortest of 16 ping-pongs (Cristian's algorithm)"
-	err = writeAtomic(path, func(out io.Writer) error { return trace.Write(out, w.comm.Size(), spans, info) })
+	err := writeAtomic(path, func(out io.Writer) error { return trace.Write(out, w.comm.Size(), spans, info) })
 	if err != nil {
 		return fmt.Errorf("--trace: %w", err)
 	}

@@ -10,6 +10,8 @@
 #   RESULTS   folder that keeps the raw results and table.md
 #             [results/bench-<UTC time>]
 #
+#   TORCH     the python with PyTorch 1.13 for the reference timings   [/usr/bin/python3]
+#
 # What runs (every round alternates the variants, so a disturbance from
 # other work on the machine hits them alike):
 #   1. go test -bench 'Step' -benchmem in mlp/ (the training step at both
@@ -19,17 +21,26 @@
 #      and BenchmarkAllreduceNoYield (collective/) and
 #      scripts/allreduce_bench.c, built with mpicc, at the gradient sizes of
 #      both configurations (24,451 and 557,059 floats);
-#   3. per round: `trainer bench` for both configurations (float32) at np 1
-#      and np 2: s/epoch, GFLOP/s, share of the float32 GEMM peak (a
-#      1024-sized sgemm, measured in the same run), Allreduce share, RSS;
-#   4. per round: the GEMM peak alone with OPENBLAS_CORETYPE unset, to show
+#   3. per round: `trainer bench` for both MLP configurations (float32) at
+#      np 1 and np 2: s/epoch, GFLOP/s, share of the float32 GEMM peak (a
+#      1024-sized sgemm, measured in the same run), Allreduce share, the
+#      fastest rank's time in each step's Allreduce (allreduce_us, against
+#      the C figure of step 2), RSS; the default at np 2 once more without
+#      recording spans (--spans=false: what recording costs); the LSTM (and
+#      the transformer, where the trainer has it) at np 1;
+#   4. per round, when $TORCH has torch: PyTorch's epoch of the same large
+#      MLP, LSTM and transformer, one thread, the same OpenBLAS
+#      (scripts/pytorch/time_*.py), on one core as the np 1 runs;
+#   5. per round: the GEMM peak alone with OPENBLAS_CORETYPE unset, to show
 #      OpenBLAS's own kernel choice beside the one the table ran with;
-#   5. `trainer bench table`: the table of targets, and one of the runs.
+#   6. `trainer bench table`: the table of targets, and one of the runs.
+# The sweep's packing speed (scripts/sweep-speed.sh, about 3 minutes) is
+# not part of it: `make sweepspeed` runs it.
 # Every result line carries its round; a ratio of two figures (Go / C,
 # np 1 / np 2) is the median over rounds of the ratio within the round.
 # OpenBLAS: scripts/blasenv.sh decides OPENBLAS_CORETYPE (it keeps a value
 # already set) and every OPENBLAS_* variable goes to the ranks with -x.
-# Takes about 1.5 minutes on 2 cores. Exits non-zero only if something
+# Takes about 5 minutes on 2 cores. Exits non-zero only if something
 # failed to run, not on a MISS.
 set -euo pipefail
 
@@ -40,6 +51,7 @@ REPEATS=${REPEATS:-5}
 COUNT=${COUNT:-6}
 RESULTS=${RESULTS:-results/bench-$(date -u +%Y%m%d-%H%M%S)}
 BENCHSTAT=golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+TORCH=${TORCH:-/usr/bin/python3}
 
 [[ $REPEATS =~ ^[1-9][0-9]*$ ]] || { echo "bench: REPEATS must be a positive integer" >&2; exit 2; }
 [[ $COUNT =~ ^[1-9][0-9]*$ ]] || { echo "bench: COUNT must be a positive integer" >&2; exit 2; }
@@ -82,6 +94,31 @@ go run "$BENCHSTAT" "$out/mlp.txt" >"$out/benchstat.txt" 2>&1 || log "benchstat 
 : >"$out/allreduce-c.txt"
 : >"$out/train.txt"
 : >"$out/peak-own-choice.txt"
+: >"$out/pytorch.txt"
+torch=0
+if [[ -x $TORCH ]] && "$TORCH" -c 'import torch' 2>/dev/null; then
+	torch=1
+else
+	echo "bench: skipping the PyTorch comparisons: $TORCH has no torch (apt-get install python3-torch)" | tee "$out/pytorch-skipped.txt" >&2
+fi
+# The model names the trainer knows, for the transformer's rows.
+models=$("$tmp/trainer" bench -h 2>&1 | sed -n 's/.*named configuration: \([a-z |]*\).*/\1/p')
+has_transformer=0
+[[ $models == *transformer* ]] && has_transformer=1
+pin=()
+command -v taskset >/dev/null && pin=(taskset -c 0)
+# pytorch NAME SCRIPT ARGS...: one PyTorch timing, as a key=value line.
+pytorch() {
+	local name=$1 script=$2
+	shift 2
+	"${pin[@]}" env OPENBLAS_NUM_THREADS=1 "$TORCH" "$script" "$@" >"$tmp/torch.txt" 2>&1 || { log "$script failed"; cat "$tmp/torch.txt" >&2; return 0; }
+	local line
+	line=$(grep -E 'median (epoch|of epochs)' "$tmp/torch.txt" | tail -n1)
+	local wall cpu
+	wall=$(sed -nE 's/.*median epoch ([0-9.]+) s.*/\1/p; s/.*: ([0-9.]+) s per epoch.*/\1/p' <<<"$line")
+	cpu=$(sed -nE 's/.*\(([0-9.]+) s CPU\).*/\1/p; s/.*CPU ([0-9.]+) s\).*/\1/p' <<<"$line")
+	echo "pytorch model=$name epoch_s=$wall cpu_epoch_s=$cpu round=$r" >>"$out/pytorch.txt"
+}
 for r in $(seq "$REPEATS"); do
 	log "round $r/$REPEATS: Allreduce, Go and C, np 2"
 	# name:count:iterations; about 30-50 ms per timed repetition
@@ -102,7 +139,31 @@ for r in $(seq "$REPEATS"); do
 			log "round $r/$REPEATS: trainer bench --config $config, np $np"
 			mpirun "${mpiflags[@]}" "${xflags[@]}" -np "$np" "$tmp/trainer" bench --config "$config" \
 				--epochs "$epochs" --warmup 2 | sed "s/\$/ round=$r/" >>"$out/train.txt"
+			if [[ $config == default && $np == 2 ]]; then
+				log "round $r/$REPEATS: the same without recording spans"
+				mpirun "${mpiflags[@]}" "${xflags[@]}" -np "$np" "$tmp/trainer" bench --config "$config" \
+					--epochs "$epochs" --warmup 2 --spans=false --peak_n 0 | sed "s/\$/ round=$r/" >>"$out/train.txt"
+			fi
 		done
+	done
+	if ((torch)); then
+		log "round $r/$REPEATS: PyTorch, large MLP"
+		pytorch large scripts/pytorch/time_mlp.py --config large --epochs 4 --warmup 1
+	fi
+	seq_models=(lstm)
+	((has_transformer)) && seq_models+=(transformer)
+	for m in "${seq_models[@]}"; do
+		log "round $r/$REPEATS: trainer bench --config $m, np 1"
+		mpirun "${mpiflags[@]}" "${xflags[@]}" -np 1 "$tmp/trainer" bench --config "$m" \
+			--epochs 3 --warmup 1 --peak_n 0 | sed "s/\$/ round=$r/" >>"$out/train.txt"
+		if ((torch)); then
+			log "round $r/$REPEATS: PyTorch, $m"
+			if [[ $m == lstm ]]; then
+				pytorch lstm scripts/pytorch/time_lstm.py --epochs 3 --warmup 1
+			else
+				pytorch transformer scripts/pytorch/time_transformer.py --epochs 4
+			fi
+		fi
 	done
 done
 
