@@ -16,7 +16,8 @@
 # other work on the machine hits them alike):
 #   1. go test -bench 'Step' -benchmem in mlp/ (the training step at both
 #      configurations, float32 and float64: GFLOP/s and allocations), COUNT
-#      times, summarized by benchstat;
+#      times, summarized by benchstat; and BenchmarkEpochTrace (epochs
+#      alternately with and without recording spans: the cost of --trace);
 #   2. per round, under mpirun -np 2: the Go binding's BenchmarkAllreduce
 #      and BenchmarkAllreduceNoYield (collective/) and
 #      scripts/allreduce_bench.c, built with mpicc, at the gradient sizes of
@@ -86,8 +87,11 @@ mpicc -O2 -o "$tmp/allreduce_bench" scripts/allreduce_bench.c
 } >"$out/system.txt"
 
 log "Go benchmarks of the training step (count $COUNT)"
-(cd mlp && "$tmp/mlp.test" -test.run=NONE -test.bench='^BenchmarkStep' -test.benchmem \
+(cd mlp && "$tmp/mlp.test" -test.run=NONE -test.bench='^BenchmarkStep(64)?$' -test.benchmem \
 	-test.count="$COUNT" -test.benchtime=0.5s) >"$out/mlp.txt"
+log "Go benchmark of recording spans: epochs alternately with and without (count $COUNT)"
+(cd mlp && "$tmp/mlp.test" -test.run=NONE -test.bench='^BenchmarkEpochTrace$' -test.benchmem \
+	-test.count="$COUNT" -test.benchtime=200x) >"$out/mlp-trace.txt"
 go run "$BENCHSTAT" "$out/mlp.txt" >"$out/benchstat.txt" 2>&1 || log "benchstat failed; see $out/benchstat.txt"
 
 : >"$out/allreduce-go.txt"
