@@ -89,8 +89,8 @@ func defaultConfig() Config {
 const trainUsage = `Usage: mpirun -np N ./trainer [flags]      (or ./trainer [flags] for one rank)
        ./trainer data fetch|prepare|inspect ...
        ./trainer predict --model RUN/model.json [--csv FILE]
-       ./trainer plot history RUN_DIR | plot scaling RESULTS_DIR
-       mpirun -np N ./trainer bench [--config default|large]   (make bench: the whole table)
+       ./trainer plot history RUN_DIR | plot scaling RESULTS_DIR | plot trace FILE
+       mpirun -np N ./trainer bench [--config default|large|lstm]   (make bench: the whole table)
        ./trainer version
 
 Trains an MLP regressor (60 past closes -> next close by default) on the
