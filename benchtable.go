@@ -286,7 +286,7 @@ func benchTable(dir string, w io.Writer) error {
 		name  string
 		count int
 	}{{"8B", 2}, {"default", 24451}, {"large", 557059}} {
-		g, ny, c := map[string][]float64{}, map[string][]float64{}, map[string][]float64{}
+		g, ny, c, cf := map[string][]float64{}, map[string][]float64{}, map[string][]float64{}, map[string][]float64{}
 		for _, b := range goAR {
 			switch b.name {
 			case fmt.Sprintf("BenchmarkAllreduce/%s_%dfloats", s.name, s.count):
@@ -298,16 +298,21 @@ func benchTable(dir string, w io.Writer) error {
 		for _, l := range cAR {
 			if int(l.num("count")) == s.count && l.m["type"] == "float" && l.num("np") == 2 {
 				c[l.m["round"]] = append(c[l.m["round"]], l.num("us_per_call"))
+				if _, ok := l.m["fastest_us_median"]; ok {
+					cf[l.m["round"]] = append(cf[l.m["round"]], l.num("fastest_us_median"))
+				}
 			}
 		}
 		if s.name != "8B" {
 			// From the training loop: each step's shortest time in the call
 			// over the ranks (the one that did not wait), median over steps.
-			ratio, gm, cm, ok := pairedRatio(byRound(s.name, 2, "allreduce_us"), c)
+			// The C loop's figure of the same kind: per call, the fastest
+			// rank's time in it, median over calls.
+			ratio, gm, cm, ok := pairedRatio(byRound(s.name, 2, "allreduce_us"), cf)
 			rows = append(rows, target{
-				what:     fmt.Sprintf("Go Allreduce32 in the training loop vs C MPI_Allreduce loop, in place, %d floats (%s gradient), np 2", s.count, s.name),
+				what:     fmt.Sprintf("Go Allreduce32 in the training loop vs a C loop of MPI_Allreduce, in place, %d floats (%s gradient), np 2", s.count, s.name),
 				goal:     "overhead <= 3%",
-				measured: fmt.Sprintf("%.2f vs %.2f us per call (medians: per step the fastest rank's time in the call; C: a loop of calls)", gm, cm),
+				measured: fmt.Sprintf("%.2f vs %.2f us (per call the fastest rank's time in it, the rank that did not wait; medians over calls and rounds)", gm, cm),
 				ratio:    fmt.Sprintf("%+.1f%%", 100*(ratio-1)), pass: ratio-1 <= 0.03, known: ok,
 			})
 		}
