@@ -21,7 +21,8 @@
 #   2. per round, under mpirun -np 2: the Go binding's BenchmarkAllreduce
 #      and BenchmarkAllreduceNoYield (collective/) and
 #      scripts/allreduce_bench.c, built with mpicc, at the gradient sizes of
-#      both configurations (24,451 and 557,059 floats);
+#      both configurations (24,451 and 557,059 floats), the C loop also
+#      with a step's working set written between its calls;
 #   3. per round: `trainer bench` for both MLP configurations (float32) at
 #      np 1 and np 2: s/epoch, GFLOP/s, share of the float32 GEMM peak (a
 #      1024-sized sgemm, measured in the same run), Allreduce share, the
@@ -126,14 +127,25 @@ pytorch() {
 for r in $(seq "$REPEATS"); do
 	log "round $r/$REPEATS: Allreduce, Go and C, np 2"
 	# name:count:iterations; about 30-50 ms per timed repetition
-	for s in 8B:2:20000 default:24451:2000 large:557059:200; do
-		IFS=: read -r name count iters <<<"$s"
+	# name:count:iterations:bytes one np 2 training step writes besides the
+	# Allreduce (parameters, gradients and Adam's two moments, 16 bytes per
+	# parameter at float32, and a 64- or 512-row shard's activations and
+	# inputs): default 24,449 x 16 + 64 x (2 x 256 + 1 + 60) x 4,
+	# large 557,057 x 16 + 512 x (2 x 1536 + 1 + 60) x 4. The C loop is run
+	# hot (back to back) and with that many bytes written between calls, as
+	# the training loop's Allreduce finds the caches.
+	for s in 8B:2:20000:0 default:24451:2000:537856 large:557059:200:15330464; do
+		IFS=: read -r name count iters evict <<<"$s"
 		rm -rf "$tmp/ar"
 		(cd collective && mpirun "${mpiflags[@]}" -np 2 --output-filename "$tmp/ar" "$tmp/collective.test" \
 			-test.run=NONE -test.bench="^BenchmarkAllreduce(NoYield)?\$/^${name}_" -test.benchtime="${iters}x" -test.count=3) >/dev/null
 		sed -n "s/^Benchmark/round=$r &/p" "$tmp"/ar/1/rank.0/stdout >>"$out/allreduce-go.txt"
 		mpirun "${mpiflags[@]}" -np 2 "$tmp/allreduce_bench" "$count" "$iters" 3 float |
 			sed "s/\$/ round=$r/" >>"$out/allreduce-c.txt"
+		if ((evict > 0)); then
+			mpirun "${mpiflags[@]}" -np 2 "$tmp/allreduce_bench" "$count" "$iters" 3 float "$evict" |
+				sed "s/\$/ round=$r/" >>"$out/allreduce-c.txt"
+		fi
 	done
 	env -u OPENBLAS_CORETYPE "$tmp/trainer" bench peak >>"$out/peak-own-choice.txt"
 	for np in 1 2; do
