@@ -41,6 +41,15 @@ var benchConfigs = []benchConfig{
 	{"lstm", mlp.Config{Model: mlp.ModelLSTM, In: 60, Features: 1, Hidden: []int{64}, Out: 1}, 128},
 }
 
+// The transformer of scripts/pytorch/time_transformer.py (d_model 64, 4
+// heads, 2 layers, feed-forward 128), where this trainer has the model.
+func init() {
+	if slices.Contains(mlp.Models, mlp.ModelTransformer) {
+		benchConfigs = append(benchConfigs, benchConfig{"transformer",
+			mlp.Config{Model: mlp.ModelTransformer, In: 60, Features: 1, DModel: 64, Heads: 4, Layers: 2, FF: 128, Out: 1}, 128})
+	}
+}
+
 // benchNames lists the configurations for messages: "default | large | ...".
 func benchNames(sep string) string {
 	var n []string
@@ -64,8 +73,10 @@ share of step time in Allreduce and the peak RSS of the largest rank.
 Times are medians over the measured epochs of the slowest rank's time.
 
 Configurations: default (60-128-128-1, global batch 128), large
-(60-512-512-512-1, global batch 1024) and lstm (one layer of 64 over the
-60 steps, global batch 128).
+(60-512-512-512-1, global batch 1024), lstm (one layer of 64 over the 60
+steps, global batch 128) and, where the trainer has the model,
+transformer (d_model 64, 4 heads, 2 layers, feed-forward 128, global
+batch 128).
 
 Every step's spans are recorded (--spans) as --trace records them, so the
 line also has allreduce_us: the median over measured steps of the
