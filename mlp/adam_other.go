@@ -9,3 +9,7 @@ func adam32(params, grads, m, v []float32, c *[9]float32) int { return 0 }
 
 // finite32 checks nothing off amd64: the Go loop does every element.
 func finite32(x []float32) (bool, int) { return true, 0 }
+
+// haveAVX2 is false off amd64; tests that compare the vector and Go paths
+// switch it.
+var haveAVX2 = false
