@@ -272,14 +272,14 @@ func runBench(w *world, o benchOptions) (string, error) {
 
 	// The steps' spans: the fastest rank's time in each Allreduce and the
 	// others' wait, over the measured epochs.
-	arUS, waitShare := 0.0, 0.0
+	arUS, waitShare, stepUS := 0.0, 0.0, 0.0
 	if o.spans {
 		spans, dropped, err := gatherTrace(w, r.rec, r.clock)
 		if err != nil {
 			return "", err
 		}
 		if w.root {
-			arUS, waitShare = spanStats(spans, o.warmup)
+			arUS, waitShare, stepUS = spanStats(spans, o.warmup)
 			if o.trace != "" {
 				info := map[string]any{"config": bc.name, "model": describeArch(bc.arch), "dtype": o.dtype, "global_batch": bc.batch}
 				if err := writeTraceFile(w, o.trace, spans, dropped, info); err != nil {
@@ -315,19 +315,24 @@ func runBench(w *world, o benchOptions) (string, error) {
 	}
 	return fmt.Sprintf("bench config=%s arch=%s dtype=%s np=%d batch=%d epochs=%d warmup=%d samples=%d gflop_per_epoch=%.4f "+
 		"epoch_s=%.6f step_s=%.6f samples_per_s=%.0f step_gflops=%.2f sgemm_peak_gflops=%.2f dgemm_peak_gflops=%.2f "+
-		"peak_share=%.4f allreduce_share=%.4f allreduce_us=%.2f wait_share=%.4f cpu_epoch_s=%.6f switches_per_step=%.3f spans=%v rss_mib=%.1f blas=%q",
+		"peak_share=%.4f allreduce_share=%.4f allreduce_us=%.2f wait_share=%.4f step_median_us=%.2f cpu_epoch_s=%.6f switches_per_step=%.3f spans=%v rss_mib=%.1f blas=%q",
 		bc.name, strings.ReplaceAll(bc.arch.String(), " ", "-"), o.dtype, size, bc.batch, o.epochs, o.warmup, r.samples, flops/1e9,
 		epochS, stepS, float64(r.samples)/epochS, gflops, sPeak, dPeak,
-		peakShare, benchMedian(share), arUS, waitShare, cpuMax, swMax, o.spans, rssMax, cblas.Name()), nil
+		peakShare, benchMedian(share), arUS, waitShare, stepUS, cpuMax, swMax, o.spans, rssMax, cblas.Name()), nil
 }
 
 // spanStats returns, over the epochs after the first warmup ones, the
 // median over steps of the Allreduce spans' length in microseconds (after
-// trace.Merge, the fastest rank's time in that step's call) and the share
-// of the ranks' step time spent waiting in the Allreduce.
-func spanStats(spans []trace.Span, warmup int) (allreduceUS, waitShare float64) {
+// trace.Merge, the fastest rank's time in that step's call), the share of
+// the ranks' step time spent waiting in the Allreduce, and the median over
+// steps of the step's length (the longest rank's), in microseconds: unlike
+// the epoch's time, a median step is not stretched by the few steps during
+// which the OS ran other work.
+func spanStats(spans []trace.Span, warmup int) (allreduceUS, waitShare, stepUS float64) {
 	var ar []float64
 	var wait, steps float64
+	type key struct{ epoch, step int32 }
+	longest := map[key]float64{}
 	for _, s := range spans {
 		if int(s.Epoch) <= warmup {
 			continue
@@ -341,12 +346,18 @@ func spanStats(spans []trace.Span, warmup int) (allreduceUS, waitShare float64) 
 			wait += s.End - s.Start
 		case trace.Step:
 			steps += s.End - s.Start
+			k := key{s.Epoch, s.Step}
+			longest[k] = max(longest[k], (s.End-s.Start)*1e6)
 		}
 	}
 	if steps > 0 {
 		waitShare = wait / steps
 	}
-	return benchMedian(ar), waitShare
+	var st []float64
+	for _, d := range longest {
+		st = append(st, d)
+	}
+	return benchMedian(ar), waitShare, benchMedian(st)
 }
 
 // benchTrain trains with mlp.Train exactly as the trainer does and returns

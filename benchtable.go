@@ -371,6 +371,16 @@ func benchTable(dir string, w io.Writer) error {
 		})
 	}
 
+	// The same from the median step, which the OS's other work stretches
+	// less than a whole epoch.
+	for _, config := range []string{"default", "large"} {
+		sp, m1, m2, ok := pairedRatio(byRound(config, 1, "step_median_us"), byRound(config, 2, "step_median_us"))
+		rows = append(rows, target{
+			what: "for context: strong scaling " + config + " from the median step (the longest rank's, per step; spans): np 1 / np 2", goal: "-",
+			measured: fmt.Sprintf("%.1f us -> %.1f us (medians)", m1, m2), ratio: fmt.Sprintf("%.2fx", sp), info: true, known: ok && m2 > 0,
+		})
+	}
+
 	// What recording the spans costs: epochs alternately with and without
 	// in one Go benchmark (CPU time: steady on a busy machine), and the
 	// default at np 2 with and without, for context.
