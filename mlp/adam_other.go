@@ -13,3 +13,9 @@ func finite32(x []float32) (bool, int) { return true, 0 }
 // haveAVX2 is false off amd64; tests that compare the vector and Go paths
 // switch it.
 var haveAVX2 = false
+
+// relu32 does nothing off amd64: the Go loop does every element.
+func relu32(o []float32) int { return 0 }
+
+// reluBackward32Vec does nothing off amd64: the Go loop does every column.
+func reluBackward32Vec(d, o, db []float32, n int) int { return 0 }
