@@ -3,6 +3,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,16 +12,21 @@ import (
 	"time"
 )
 
-// snapshot lists every file under dir with its size and modification time.
+// snapshot lists every file under dir with its modification time, mode and
+// size.
 func snapshot(t *testing.T, dir string) map[string]string {
 	t.Helper()
 	m := map[string]string{}
-	filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
-		if err == nil {
-			m[p] = info.ModTime().String() + "/" + strings.TrimSpace(info.Mode().String()) + "/" + string(rune(info.Size()))
+	err := filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
 		}
+		m[p] = fmt.Sprintf("%s/%s/%d", info.ModTime(), info.Mode(), info.Size())
 		return nil
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	return m
 }
 
@@ -49,11 +55,18 @@ func TestBadInputRefused(t *testing.T) {
 	mustTrain(t, 2, out, "done", "--epochs", "2", "--no_plots")
 	mustTrain(t, 2, out, "small", "--epochs", "1", "--hidden_dim", "16", "--no_plots")
 	corrupt := filepath.Join(dir, "corrupt.ckpt")
-	good, _ := os.ReadFile(filepath.Join(out, "done", checkpointDir, checkpointName(2, 0)))
-	os.WriteFile(corrupt, good[:len(good)/2], 0o644)
+	good := mustRead(t, filepath.Join(out, "done", checkpointDir, checkpointName(2, 0)))
+	if err := os.WriteFile(corrupt, good[:len(good)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
 	smallCkpt := filepath.Join(out, "small", checkpointDir, checkpointName(1, 0))
+	if _, err := os.Stat(smallCkpt); err != nil {
+		t.Fatal(err)
+	}
 	csvDir := filepath.Join(dir, "a-folder.csv")
-	os.Mkdir(csvDir, 0o755)
+	if err := os.Mkdir(csvDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 
 	cases := []struct {
 		name string
@@ -79,6 +92,9 @@ func TestBadInputRefused(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			before := snapshot(t, out)
+			if len(before) < 10 {
+				t.Fatalf("the output folder holds %d entries, not the two runs", len(before))
+			}
 			r := runTrainer(t, tc.np, 30*time.Second, append([]string{"--out", out, "--epochs", "2"}, tc.args...)...)
 			checkRefused(t, r, tc.code, tc.want)
 			after := snapshot(t, out)
@@ -102,8 +118,8 @@ func TestBadInputRefused(t *testing.T) {
 		full := mountTmpfs(t, "size=64k")
 		r := runTrainer(t, 2, 30*time.Second, "--out", full, "--run_id", "r", "--epochs", "2")
 		checkRefused(t, r, 1, "no space left on device")
-		if entries, _ := os.ReadDir(full); len(entries) != 0 {
-			t.Errorf("a full disk left %d entries behind", len(entries))
+		if entries, err := os.ReadDir(full); err != nil || len(entries) != 0 {
+			t.Errorf("a full disk left %d entries behind (%v)", len(entries), err)
 		}
 	})
 }

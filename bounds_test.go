@@ -44,8 +44,8 @@ func TestSizeFlagsOutOfRange(t *testing.T) {
 			out := t.TempDir()
 			r := runTrainer(t, tc.np, 30*time.Second, append([]string{"--out", out}, tc.args...)...)
 			checkRefused(t, r, exitUsage, tc.want)
-			if entries, _ := os.ReadDir(out); len(entries) != 0 {
-				t.Errorf("a refused run left %d entries in --out", len(entries))
+			if entries, err := os.ReadDir(out); err != nil || len(entries) != 0 {
+				t.Errorf("a refused run left %d entries in --out (%v)", len(entries), err)
 			}
 		})
 	}
@@ -65,8 +65,8 @@ func TestRunThatCannotFit(t *testing.T) {
 	if strings.Contains(r.stderr, "out of memory") || strings.Contains(r.stderr, "goroutine ") {
 		t.Errorf("the run allocated before refusing:\n%s", r.stderr)
 	}
-	if entries, _ := os.ReadDir(out); len(entries) != 0 {
-		t.Errorf("a refused run left %d entries in --out", len(entries))
+	if entries, err := os.ReadDir(out); err != nil || len(entries) != 0 {
+		t.Errorf("a refused run left %d entries in --out (%v)", len(entries), err)
 	}
 	t.Logf("refused after %v (mpirun start-up included)", r.took.Round(time.Millisecond))
 	if r.took > 10*time.Second {
@@ -265,8 +265,8 @@ func TestDefaultRunIDsDoNotCollide(t *testing.T) {
 		if !defaultID.MatchString(e.Name()) {
 			t.Errorf("run folder %q is not run-<date>-<time.ms>-<hex>", e.Name())
 		}
-		if _, err := os.Stat(filepath.Join(out, e.Name(), "metrics.json")); err != nil {
-			t.Errorf("%s: %v", e.Name(), err)
+		if m := readMetrics(t, filepath.Join(out, e.Name())); m.Test.N != 758 {
+			t.Errorf("%s: metrics.json has %d test windows, want 758", e.Name(), m.Test.N)
 		}
 		names = append(names, e.Name())
 	}
@@ -306,7 +306,10 @@ func TestKilledBeforeFirstCheckpoint(t *testing.T) {
 	}
 	cmd.Process.Kill()
 	cmd.Wait()
-	entries, _ := os.ReadDir(run)
+	entries, err := os.ReadDir(run)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var names []string
 	for _, e := range entries {
 		names = append(names, e.Name())
@@ -320,15 +323,18 @@ func TestKilledBeforeFirstCheckpoint(t *testing.T) {
 	if strings.Contains(r.stdout, "resume:") {
 		t.Errorf("a run with no checkpoint claimed to resume:\n%s", r.stdout)
 	}
-	if _, err := os.Stat(filepath.Join(run, "metrics.json")); err != nil {
-		t.Errorf("the restarted run did not finish: %v", err)
+	if h := historyRows(t, run); len(h) != 1 {
+		t.Errorf("the restarted run has %d epochs in history.csv, want 1", len(h))
+	}
+	if m := readMetrics(t, run); m.Test.N != 758 {
+		t.Errorf("the restarted run's metrics.json has %d test windows, want 758", m.Test.N)
 	}
 	r = runTrainer(t, 0, time.Minute, "--out", out, "--epochs", "1", "--quiet", "--no_plots")
 	if r.code != 0 {
 		t.Fatalf("a default id next to the killed run: exit %d\n%s", r.code, r.stderr)
 	}
-	if n, _ := os.ReadDir(out); len(n) != 2 {
-		t.Errorf("%d folders, want the killed run's and a new one", len(n))
+	if n, err := os.ReadDir(out); err != nil || len(n) != 2 {
+		t.Errorf("%d folders, want the killed run's and a new one (%v)", len(n), err)
 	}
 }
 

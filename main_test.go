@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"mpitrain/collective/mpirun"
+	"mpitrain/data"
 	"mpitrain/mlp/eval"
 )
 
@@ -105,20 +106,87 @@ func readRows(t *testing.T, path string) [][]string {
 	return rows
 }
 
+// historyHeader is the first line of history.csv.
+const historyHeader = "epoch,train_loss,val_loss,epoch_s,compute_s,allreduce_s,eval_s"
+
+// historyRows returns history.csv's rows after the header. It fails the
+// test unless the header is historyHeader, there is at least one epoch and
+// the epochs count 1, 2, 3, ... (readRows has checked that every row has
+// the header's width).
+func historyRows(t *testing.T, dir string) [][]string {
+	t.Helper()
+	path := filepath.Join(dir, "history.csv")
+	rows := readRows(t, path)
+	if len(rows) < 2 || strings.Join(rows[0], ",") != historyHeader {
+		t.Fatalf("%s: %d lines starting %q, want the header %q and an epoch a line", path, len(rows), rows[0], historyHeader)
+	}
+	for i, r := range rows[1:] {
+		if r[0] != strconv.Itoa(i+1) {
+			t.Fatalf("%s line %d: epoch %q, want %d", path, i+2, r[0], i+1)
+		}
+	}
+	return rows[1:]
+}
+
 // readLosses returns history.csv's train and val loss columns.
 func readLosses(t *testing.T, dir string) (train, val []float64) {
 	t.Helper()
-	rows := readRows(t, filepath.Join(dir, "history.csv"))
-	for _, r := range rows[1:] {
-		a, _ := strconv.ParseFloat(r[1], 64)
-		b, _ := strconv.ParseFloat(r[2], 64)
+	for i, r := range historyRows(t, dir) {
+		a, err1 := strconv.ParseFloat(r[1], 64)
+		b, err2 := strconv.ParseFloat(r[2], 64)
+		if err1 != nil || err2 != nil {
+			t.Fatalf("%s/history.csv epoch %d: %v, %v", dir, i+1, err1, err2)
+		}
 		train, val = append(train, a), append(val, b)
 	}
 	return train, val
 }
 
+// sameHistory fails unless the runs in folders a and b have the same
+// epoch, train_loss and val_loss columns in history.csv, character for
+// character: the losses are written with %.17g, so equal text is equal
+// bits. (The other columns are seconds.)
+func sameHistory(t *testing.T, a, b string) {
+	t.Helper()
+	ha, hb := historyRows(t, a), historyRows(t, b)
+	if len(ha) != len(hb) {
+		t.Fatalf("%s has %d epochs in history.csv, %s has %d", a, len(ha), b, len(hb))
+	}
+	for i := range ha {
+		if x, y := strings.Join(ha[i][:3], ","), strings.Join(hb[i][:3], ","); x != y {
+			t.Errorf("history.csv epoch, train_loss, val_loss:\n%s: %s\n%s: %s", a, x, b, y)
+		}
+	}
+}
+
+// closeHistory is sameHistory to tol relative, for runs whose sums were
+// taken in another order (another number of ranks).
+func closeHistory(t *testing.T, a, b string, tol float64) {
+	t.Helper()
+	ta, va := readLosses(t, a)
+	tb, vb := readLosses(t, b)
+	if len(ta) != len(tb) {
+		t.Fatalf("%s has %d epochs in history.csv, %s has %d", a, len(ta), b, len(tb))
+	}
+	for i := range ta {
+		if d := max(relDiff(ta[i], tb[i]), relDiff(va[i], vb[i])); !(d <= tol) {
+			t.Errorf("epoch %d: train/val loss %.17g/%.17g in %s, %.17g/%.17g in %s (rel %.2g)", i+1, ta[i], va[i], a, tb[i], vb[i], b, d)
+		}
+	}
+}
+
 func relDiff(a, b float64) float64 {
 	return math.Abs(a-b) / math.Max(math.Abs(a), math.Abs(b))
+}
+
+// mustRead returns the contents of path, failing the test if it cannot.
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func readMetrics(t *testing.T, dir string) eval.Report {
@@ -178,8 +246,8 @@ func TestBadFlags(t *testing.T) {
 			if len(lines) != 1 || !strings.Contains(lines[0], tc.want) {
 				t.Errorf("stderr %q: want one line naming %q", r.stderr, tc.want)
 			}
-			if entries, _ := os.ReadDir(out); len(entries) != 0 {
-				t.Errorf("bad input wrote %d entries into --out", len(entries))
+			if entries, err := os.ReadDir(out); err != nil || len(entries) != 0 {
+				t.Errorf("bad input wrote %d entries into --out (%v)", len(entries), err)
 			}
 		})
 	}
@@ -232,13 +300,10 @@ func TestRanksChangeSpeedNotResultsFloat32(t *testing.T) {
 	args := []string{"--epochs", "2", "--batch_size", "64", "--no_plots"}
 	ref, _ := mustTrain(t, 1, out, "np1", args...)
 	dir, _ := mustTrain(t, 3, out, "np3", args...)
-	a, _ := readLosses(t, ref)
-	b, _ := readLosses(t, dir)
-	for i := range a {
-		if d := relDiff(a[i], b[i]); d > 1e-4 {
-			t.Errorf("epoch %d: train loss %g (np 1) vs %g (np 3), rel %.2g", i+1, a[i], b[i], d)
-		}
+	if a, b := historyRows(t, ref), historyRows(t, dir); len(a) != 2 || len(b) != 2 {
+		t.Fatalf("%d and %d epochs in history.csv, want 2", len(a), len(b))
 	}
+	closeHistory(t, ref, dir, 1e-4)
 }
 
 // Invariant 2: same seed, same np: a bitwise-identical model file.
@@ -247,14 +312,13 @@ func TestSameSeedSameModel(t *testing.T) {
 	args := []string{"--epochs", "2", "--no_plots"}
 	a, _ := mustTrain(t, 2, out, "a", args...)
 	b, _ := mustTrain(t, 2, out, "b", args...)
-	ma, _ := os.ReadFile(filepath.Join(a, "model.json"))
-	mb, _ := os.ReadFile(filepath.Join(b, "model.json"))
+	ma, mb := mustRead(t, filepath.Join(a, "model.json")), mustRead(t, filepath.Join(b, "model.json"))
 	if len(ma) == 0 || !bytes.Equal(ma, mb) {
 		t.Fatal("two runs with the same seed and np wrote different model files")
 	}
+	sameHistory(t, a, b)
 	c, _ := mustTrain(t, 2, out, "c", append(args, "--seed", "2")...)
-	mc, _ := os.ReadFile(filepath.Join(c, "model.json"))
-	if bytes.Equal(ma, mc) {
+	if mc := mustRead(t, filepath.Join(c, "model.json")); bytes.Equal(ma, mc) {
 		t.Fatal("a different seed wrote the same model file")
 	}
 }
@@ -270,6 +334,14 @@ func TestRunArtifacts(t *testing.T) {
 			t.Errorf("%s missing or empty", f)
 		}
 	}
+	if h := historyRows(t, dir); len(h) != 2 {
+		t.Errorf("history.csv has %d epochs, want 2", len(h))
+	}
+	m := readMetrics(t, dir)
+	if m.Val.N != 756 || m.Test.N != 758 || !m.Points {
+		t.Errorf("metrics.json: val n %d, test n %d, points %v; want 756, 758, true", m.Val.N, m.Test.N, m.Points)
+	}
+	checkPredictions(t, dir, m)
 	if n := strings.Count(r.stdout, "world: "); n != 1 {
 		t.Errorf("world line printed %d times, want once (rank 0 only)", n)
 	}
@@ -297,13 +369,12 @@ func TestRunArtifacts(t *testing.T) {
 	}
 
 	// An existing run folder is never overwritten.
-	before, _ := os.ReadFile(filepath.Join(dir, "model.json"))
+	before := mustRead(t, filepath.Join(dir, "model.json"))
 	r2 := runTrainer(t, 2, time.Minute, "--out", out, "--run_id", "run", "--epochs", "1")
 	if r2.code != exitUsage || !strings.Contains(r2.stderr, "already exists") {
 		t.Errorf("re-using a run folder: exit %d, stderr %q", r2.code, r2.stderr)
 	}
-	after, _ := os.ReadFile(filepath.Join(dir, "model.json"))
-	if !bytes.Equal(before, after) {
+	if after := mustRead(t, filepath.Join(dir, "model.json")); !bytes.Equal(before, after) {
 		t.Error("the existing run folder was modified")
 	}
 
@@ -313,13 +384,59 @@ func TestRunArtifacts(t *testing.T) {
 		t.Errorf("predict: exit %d\n%s%s", p.code, p.stdout, p.stderr)
 	}
 	// plot history redraws the charts from the saved artifacts.
-	os.Remove(filepath.Join(dir, "loss.png"))
-	os.Remove(filepath.Join(dir, "predictions.svg"))
+	for _, f := range []string{"loss.png", "predictions.svg"} {
+		if err := os.Remove(filepath.Join(dir, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	p = runTrainer(t, 0, 30*time.Second, "plot", "history", dir)
 	_, err1 := os.Stat(filepath.Join(dir, "loss.png"))
 	_, err2 := os.Stat(filepath.Join(dir, "predictions.svg"))
 	if p.code != 0 || err1 != nil || err2 != nil {
 		t.Errorf("plot history: exit %d %s (%v, %v)", p.code, p.stderr, err1, err2)
+	}
+}
+
+// checkPredictions reads a run's predictions.csv on the embedded data: one
+// row per test window, each with its day's close as the actual value and
+// the day before's as persistence's, and mean absolute errors that are
+// metrics.json's MAEs in index points.
+func checkPredictions(t *testing.T, dir string, m eval.Report) {
+	t.Helper()
+	rows := readRows(t, filepath.Join(dir, "predictions.csv"))
+	if len(rows) != m.Test.N+1 || strings.Join(rows[0], ",") != "date,actual,predicted,persistence" {
+		t.Fatalf("predictions.csv: %d lines starting %q, want a header and %d test windows", len(rows), rows[0], m.Test.N)
+	}
+	s, err := data.LoadEmbedded("close")
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := map[string]int{}
+	for i, d := range s.Dates {
+		day[d.Format(time.DateOnly)] = i
+	}
+	var maeModel, maePersistence float64
+	for _, r := range rows[1:] {
+		var v [3]float64
+		for j := range v {
+			if v[j], err = strconv.ParseFloat(r[j+1], 64); err != nil {
+				t.Fatalf("predictions.csv %v: %v", r, err)
+			}
+		}
+		i, ok := day[r[0]]
+		if !ok || i == 0 || math.Abs(v[0]-s.Values[i]) > 5e-7 || math.Abs(v[2]-s.Values[i-1]) > 5e-7 {
+			t.Fatalf("predictions.csv %v: want the close of %s and of the day before from the data", r, r[0])
+		}
+		maeModel += math.Abs(v[0]-v[1]) / float64(m.Test.N)
+		maePersistence += math.Abs(v[0]-v[2]) / float64(m.Test.N)
+	}
+	if first, last := rows[1][0], rows[len(rows)-1][0]; first != "2017-04-13" || last != "2020-04-17" {
+		t.Errorf("predictions.csv runs from %s to %s, want the test period 2017-04-13 .. 2020-04-17", first, last)
+	}
+	if m.Test.Model.MAEPoints == nil || m.Test.Persistence.MAEPoints == nil ||
+		math.Abs(maeModel-*m.Test.Model.MAEPoints) > 1e-5 || math.Abs(maePersistence-*m.Test.Persistence.MAEPoints) > 1e-5 {
+		t.Errorf("predictions.csv gives MAEs %.6f (model) and %.6f (persistence); metrics.json says %v and %v",
+			maeModel, maePersistence, m.Test.Model.MAEPoints, m.Test.Persistence.MAEPoints)
 	}
 }
 
@@ -387,8 +504,15 @@ func TestDivergentDataStopsTheJob(t *testing.T) {
 	for i := 0; i < 300; i++ {
 		fmt.Fprintf(&body, "%s,%d\n", day.AddDate(0, 0, i).Format(time.DateOnly), 100+i%17)
 	}
-	os.WriteFile(filepath.Join(a, "d.csv"), []byte(body.String()), 0o644)
-	os.WriteFile(filepath.Join(b, "d.csv"), []byte(strings.Replace(body.String(), ",116\n", ",117\n", 1)), 0o644)
+	other := strings.Replace(body.String(), ",116\n", ",117\n", 1)
+	if other == body.String() {
+		t.Fatal("the two files do not differ")
+	}
+	for dir, s := range map[string]string{a: body.String(), b: other} {
+		if err := os.WriteFile(filepath.Join(dir, "d.csv"), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	// MPMD: rank 0 runs in folder a, rank 1 in folder b, same arguments.
 	args := []string{"--csv", "d.csv", "--out", t.TempDir(), "--epochs", "1"}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -413,15 +537,38 @@ func TestDivergentDataStopsTheJob(t *testing.T) {
 	}
 }
 
+// metrics.json's keys, which the README documents (test.model.mae_points
+// is what a sweep reads), each hold the figure of their name.
 func TestMetricsJSONKeys(t *testing.T) {
-	// metrics.json and the summary table use the same field names the README documents.
-	b, err := json.Marshal(eval.Report{})
+	pts := func(v float64) *float64 { return &v }
+	r := eval.Report{
+		Val: eval.SplitReport{N: 756, Model: eval.Scores{MAE: 0.03}},
+		Test: eval.SplitReport{N: 758, Model: eval.Scores{MSE: 0.001, MAE: 0.02, R2: 0.9, MAEPoints: pts(21.5), RMSEPoints: pts(30.25)},
+			Persistence: eval.Scores{MAE: 0.025, MAEPoints: pts(20.1)}, Linear: eval.Scores{MAE: 0.0225},
+			Skill: -0.0697, SkillScale: "index points"},
+		Points: true,
+	}
+	b, err := json.Marshal(r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{`"val"`, `"test"`, `"persistence"`, `"linear"`, `"mae_points"`, `"skill_vs_persistence"`} {
-		if !bytes.Contains(b, []byte(k)) {
-			t.Errorf("metrics.json lacks %s", k)
+	var doc map[string]any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]any{
+		"val.n": 756.0, "val.model.mae": 0.03, "test.n": 758.0, "test.model.mse": 0.001, "test.model.mae": 0.02, "test.model.r2": 0.9,
+		"test.model.mae_points": 21.5, "test.model.rmse_points": 30.25, "test.persistence.mae": 0.025,
+		"test.persistence.mae_points": 20.1, "test.linear.mae": 0.0225, "test.skill_vs_persistence": -0.0697,
+		"test.skill_scale": "index points", "points_available": true,
+	} {
+		var v any = doc
+		for _, k := range strings.Split(path, ".") {
+			obj, _ := v.(map[string]any)
+			v = obj[k]
+		}
+		if v != want {
+			t.Errorf("metrics.json %s = %v, want %v", path, v, want)
 		}
 	}
 }

@@ -106,12 +106,15 @@ func TestSweepScript(t *testing.T) {
 		t.Fatalf("summary.csv has %d lines, want header + 4", len(rows))
 	}
 	for _, r := range rows[1:] {
-		np, _ := strconv.Atoi(r[1])
+		np, err1 := strconv.Atoi(r[1])
+		got, err2 := strconv.ParseFloat(r[5], 64)
+		if err1 != nil || err2 != nil {
+			t.Fatalf("summary.csv row %v: %v, %v", r, err1, err2)
+		}
 		var tm timingReport
 		if err := readJSON(filepath.Join(res, "runs", fmt.Sprintf("%s-b64-np%d-r1", r[0], np), "timing.json"), &tm); err != nil {
 			t.Fatal(err)
 		}
-		got, _ := strconv.ParseFloat(r[5], 64)
 		if math.Abs(got-tm.EpochSecMedian) > 1e-6 || tm.Ranks != np {
 			t.Errorf("%v: epoch_s_median %v, timing.json says %v (np %d)", r, got, tm.EpochSecMedian, tm.Ranks)
 		}

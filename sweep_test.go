@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -70,15 +71,28 @@ func TestSweepRunsAGrid(t *testing.T) {
 		if status == sweep.Done && (row[9] == "" || row[15] != "") || status == sweep.Failed && !strings.Contains(row[15], "non-finite") {
 			t.Errorf("%s: row %v", name, row)
 		}
+		if status == sweep.Done {
+			if h := historyRows(t, filepath.Join(out, "runs", name)); len(h) != 2 {
+				t.Errorf("%s: %d epochs in history.csv, want 2", name, len(h))
+			}
+		}
 	}
 	md, err := os.ReadFile(filepath.Join(out, "report.md"))
 	if err != nil || !bytes.Contains(md, []byte("**selected**")) || !bytes.Contains(md, []byte("lr=1e-3")) {
 		t.Errorf("report.md: %v\n%s", err, md)
 	}
-	for _, f := range []string{"val_mae.png", "selected_loss.png", "sweep.json"} {
-		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
-			t.Error(err)
+	for _, f := range []string{"val_mae.png", "selected_loss.png"} {
+		if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Size() == 0 {
+			t.Errorf("%s missing or empty (%v)", f, err)
 		}
+	}
+	var info sweepInfo
+	if err := readJSON(filepath.Join(out, "sweep.json"), &info); err != nil {
+		t.Fatal(err)
+	}
+	if info.Ranks != 2 || info.GroupSize != 1 || !slices.Equal(info.Groups, []int{1, 1}) ||
+		!slices.Contains(info.Base, "--epochs") || !strings.Contains(info.Grid, "hidden_dim") {
+		t.Errorf("sweep.json: %+v", info)
 	}
 	// Again: nothing is trained twice.
 	r = runTrainer(t, 2, 3*time.Minute, args...)
@@ -86,7 +100,9 @@ func TestSweepRunsAGrid(t *testing.T) {
 		t.Errorf("rerun: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	// And the report redraws from the folder alone.
-	os.Remove(filepath.Join(out, "report.md"))
+	if err := os.Remove(filepath.Join(out, "report.md")); err != nil {
+		t.Fatal(err)
+	}
 	p := runTrainer(t, 0, time.Minute, "plot", "sweep", out)
 	if p.code != 0 {
 		t.Fatalf("plot sweep: %d %s", p.code, p.stderr)
@@ -111,20 +127,18 @@ func TestSweepUnevenGroupsSameEngine(t *testing.T) {
 		t.Errorf("the remainder is not said:\n%s", r.stdout)
 	}
 	ranks := map[string]bool{}
-	for _, row := range readSummary(t, out)[1:] {
+	rows := readSummary(t, out)
+	if len(rows) != 5 {
+		t.Fatalf("summary.csv has %d rows, want a header and 4", len(rows))
+	}
+	for _, row := range rows[1:] {
 		name, hd, seed := row[0], row[1], row[2]
 		ranks[row[6]] = true
 		ref, _ := mustTrain(t, 1, dir, "ref-"+name, append([]string{"--hidden_dim", hd, "--seed", seed}, flags...)...)
-		a, av := readLosses(t, ref)
-		b, bv := readLosses(t, filepath.Join(out, "runs", name))
-		if len(a) != 2 || len(b) != 2 {
-			t.Fatalf("%s: %d and %d epochs", name, len(a), len(b))
+		if h := historyRows(t, ref); len(h) != 2 {
+			t.Fatalf("%s: %d epochs, want 2", name, len(h))
 		}
-		for i := range a {
-			if relDiff(a[i], b[i]) > 1e-9 || relDiff(av[i], bv[i]) > 1e-9 {
-				t.Errorf("%s epoch %d: sweep %g/%g, trainer %g/%g", name, i+1, b[i], bv[i], a[i], av[i])
-			}
-		}
+		closeHistory(t, ref, filepath.Join(out, "runs", name), 1e-9)
 	}
 	if !ranks["1"] || !ranks["2"] {
 		t.Errorf("runs trained by groups of %v ranks; want both sizes used", ranks)
@@ -132,13 +146,15 @@ func TestSweepUnevenGroupsSameEngine(t *testing.T) {
 }
 
 // SIGTERM stops every group at a step with a checkpoint; the same command
-// continues, and a stopped run ends bit for bit where a run never stopped
-// ends.
+// continues, and every stopped run ends bit for bit where a run never
+// stopped ends: model, metrics and the history of losses.
 func TestSweepStopsAndContinues(t *testing.T) {
 	mpirun.Require(t)
 	dir := t.TempDir()
 	out := filepath.Join(dir, "sw")
-	flags := []string{"--epochs", "40", "--patience", "0", "--no_plots", "--hidden_dim", "64"}
+	// Runs of several seconds: mpirun takes a second or two to pass the
+	// signal on, and runs that end before it stop nothing.
+	flags := []string{"--epochs", "120", "--patience", "0", "--no_plots", "--hidden_dim", "64"}
 	args := append([]string{"sweep", "--grid", "seed=1..4", "--out", out}, flags...)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -172,22 +188,25 @@ func TestSweepStopsAndContinues(t *testing.T) {
 	if !strings.Contains(log.String(), "sweep stopped on a signal; run the same command again to continue") {
 		t.Errorf("no stop message:\n%s", log.String())
 	}
-	stopped := 0
+	var stopped []string // the seeds of the runs stopped
 	for _, row := range readSummary(t, out)[1:] {
 		if row[2] == sweep.Stopped {
-			stopped++
+			stopped = append(stopped, row[1])
 		}
 	}
-	if stopped == 0 {
-		t.Errorf("no run recorded as stopped:\n%s", log.String())
+	if len(stopped) == 0 {
+		t.Fatalf("no run recorded as stopped (they ended before the signal): nothing to continue\n%s", log.String())
 	}
 	r := runTrainer(t, 2, 3*time.Minute, args...)
 	if r.code != 0 || !strings.Contains(r.stdout, "sweep: 4 of 4 runs done") {
 		t.Fatalf("rerun: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	for _, seed := range []string{"1", "2"} {
+	for _, seed := range stopped {
 		ref, _ := mustTrain(t, 1, dir, "ref"+seed, append([]string{"--seed", seed}, flags...)...)
-		sameModel(t, ref, filepath.Join(out, "runs", "seed="+seed))
+		if h := historyRows(t, ref); len(h) != 120 {
+			t.Fatalf("%d epochs in the reference run, want 120", len(h))
+		}
+		sameRun(t, ref, filepath.Join(out, "runs", "seed="+seed))
 	}
 }
 

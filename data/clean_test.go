@@ -7,7 +7,6 @@ import (
 	"math"
 	"slices"
 	"testing"
-	"time"
 )
 
 func TestClean(t *testing.T) {
@@ -42,8 +41,9 @@ func TestClean(t *testing.T) {
 			if !slices.Equal(s.Values, tt.wantValues) {
 				t.Errorf("values %v, want %v", s.Values, tt.wantValues)
 			}
-			if !slices.IsSortedFunc(s.Dates, func(a, b time.Time) int { return a.Compare(b) }) {
-				t.Error("dates not sorted")
+			wantDates := slices.Compact(slices.Sorted(slices.Values(tt.dates))) // ISO days sort as text
+			if got := days(s); !slices.Equal(got, wantDates) {
+				t.Errorf("dates %v, want %v", got, wantDates)
 			}
 			if rep.Rows != len(tt.wantValues) || rep.Duplicates != tt.duplicates {
 				t.Errorf("report %+v", rep)

@@ -12,6 +12,15 @@ import (
 	"time"
 )
 
+// The Yahoo fixtures (yahoo.csv here, yahoo-chart-gspc.json for Fetch) hold
+// the S&P 500 of early January 2020 with the Adj Close column edited to
+// differ from Close (an index's adjusted close equals its close), so that
+// reading one column for the other shows.
+var (
+	yahooCloses    = []float64{3257.850098, 3234.850098, 3246.280029, 3253.050049}
+	yahooAdjCloses = []float64{3201.017578, 3178.419922, 3189.650391, 3196.270020}
+)
+
 func TestReadCSVLayouts(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -21,24 +30,21 @@ func TestReadCSVLayouts(t *testing.T) {
 		want    []float64
 		nulls   int
 	}{
-		{name: "yahoo close", file: "yahoo.csv", column: "close",
-			want: []float64{3257.850098, 3234.850098, 3246.280029, 3253.050049}, nulls: 1},
-		{name: "yahoo default column", file: "yahoo.csv",
-			want: []float64{3257.850098, 3234.850098, 3246.280029, 3253.050049}, nulls: 1},
-		{name: "yahoo adjclose", file: "yahoo.csv", column: "adjclose",
-			want: []float64{3257.850098, 3234.850098, 3246.280029, 3253.050049}, nulls: 1},
-		{name: "yahoo Adj Close", file: "yahoo.csv", column: "Adj Close",
-			want: []float64{3257.850098, 3234.850098, 3246.280029, 3253.050049}, nulls: 1},
-		{name: "yahoo adj_close", file: "yahoo.csv", column: "adj_close",
-			want: []float64{3257.850098, 3234.850098, 3246.280029, 3253.050049}, nulls: 1},
+		{name: "yahoo close", file: "yahoo.csv", column: "close", want: yahooCloses, nulls: 1},
+		{name: "yahoo default column", file: "yahoo.csv", want: yahooCloses, nulls: 1},
+		{name: "yahoo adjclose", file: "yahoo.csv", column: "adjclose", want: yahooAdjCloses, nulls: 1},
+		{name: "yahoo Adj Close", file: "yahoo.csv", column: "Adj Close", want: yahooAdjCloses, nulls: 1},
+		{name: "yahoo adj_close", file: "yahoo.csv", column: "adj_close", want: yahooAdjCloses, nulls: 1},
 		{name: "yahoo open", file: "yahoo.csv", column: "OPEN",
 			want: []float64{3244.669922, 3226.360107, 3217.550049, 3238.590088}, nulls: 1},
+		{name: "yahoo volume", file: "yahoo.csv", column: "volume",
+			want: []float64{3459930000, 3484700000, 3702460000, 3720890000}, nulls: 1},
 		{name: "stooq close", file: "stooq-spx.csv", column: "close",
 			want: []float64{3257.85, 3234.85, 3246.28, 3237.18, 3253.05}},
-		{name: "embedded layout", content: "date,open,high,low,close,adjclose,volume\n" +
-			"2000-01-03,1469.25,1478,1438.359985,1455.219971,1455.219971,931800000\n" +
-			"2000-01-04,1455.219971,1455.219971,1397.430054,1399.420044,1399.420044,1009000000",
-			column: "adjclose", want: []float64{1455.219971, 1399.420044}},
+		{name: "stooq low", file: "stooq-spx.csv", column: "low",
+			want: []float64{3235.53, 3222.34, 3214.64, 3232.43, 3236.67}},
+		{name: "embedded layout close", content: embeddedLayout, column: "close", want: []float64{1455.219971, 1399.420044}},
+		{name: "embedded layout adjclose", content: embeddedLayout, column: "adjclose", want: []float64{1400.5, 1350.25}},
 		{name: "adj_close header", content: "date,adj_close\n2020-01-02,5\n", column: "adjclose", want: []float64{5}},
 		{name: "two columns", content: "Date,Close\n2020-01-02,1.5\n2020-01-03,2.5\n", want: []float64{1.5, 2.5}},
 		{name: "byte-order mark", content: "\ufeffDate,Close\n2020-01-02,1.5\n", want: []float64{1.5}},
@@ -73,6 +79,12 @@ func TestReadCSVLayouts(t *testing.T) {
 		})
 	}
 }
+
+// embeddedLayout is two rows in the embedded file's layout, adjclose edited
+// to differ from close.
+const embeddedLayout = "date,open,high,low,close,adjclose,volume\n" +
+	"2000-01-03,1469.25,1478,1438.359985,1455.219971,1400.5,931800000\n" +
+	"2000-01-04,1455.219971,1455.219971,1397.430054,1399.420044,1350.25,1009000000"
 
 func TestReadCSVBadInput(t *testing.T) {
 	tenRows := "date,open,high,low,close\n"
@@ -189,7 +201,10 @@ func TestWriteCSVRoundTrip(t *testing.T) {
 			if err := WriteCSV(path, s, column); err != nil {
 				t.Fatal(err)
 			}
-			b, _ := os.ReadFile(path)
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
 			header, _, _ := strings.Cut(string(b), "\n")
 			if want := map[string]string{"close": "Date,Close", "adjclose": "Date,Adj Close", "": "Date,Close"}[column]; header != want {
 				t.Errorf("header %q, want %q", header, want)

@@ -3,9 +3,12 @@
 package data
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -69,5 +72,97 @@ func TestLoadEmbedded(t *testing.T) {
 	// First and last closes, straight from the file.
 	if s.Values[0] != 1455.219971 || s.Values[s.Len()-1] != 2874.560059 {
 		t.Errorf("closes %v .. %v", s.Values[0], s.Values[s.Len()-1])
+	}
+}
+
+// embeddedFields splits the embedded CSV, header first, without ReadCSV.
+func embeddedFields(t *testing.T, b []byte) [][]string {
+	t.Helper()
+	var rows [][]string
+	for _, line := range strings.Split(string(b), "\n") {
+		rows = append(rows, strings.Split(line, ","))
+	}
+	if len(rows) != 5106 || strings.Join(rows[0], ",") != "date,open,high,low,close,adjclose,volume" {
+		t.Fatalf("%d lines, header %q: not the embedded layout", len(rows), rows[0])
+	}
+	return rows
+}
+
+// TestLoadEmbeddedColumns reads every price column of the embedded file
+// and compares each value and date with the file's own fields. In the
+// file adjclose equals close, so the adjclose column is also checked on a
+// copy whose adjclose fields are changed: the loader must return them.
+func TestLoadEmbeddedColumns(t *testing.T) {
+	rows := embeddedFields(t, embeddedCSV)
+	for col, name := range rows[0] {
+		if name == "date" {
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			s, err := LoadEmbedded(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Len() != len(rows)-1 || len(s.Dates) != s.Len() {
+				t.Fatalf("%d values, %d dates; want %d", s.Len(), len(s.Dates), len(rows)-1)
+			}
+			for i, r := range rows[1:] {
+				v, err := strconv.ParseFloat(r[col], 64)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if s.Values[i] != v || s.Dates[i].Format(DateLayout) != r[0] {
+					t.Fatalf("row %d: %s %v, the file has %s %s", i+2, s.Dates[i].Format(DateLayout), s.Values[i], r[0], r[col])
+				}
+			}
+		})
+	}
+
+	// The same file with adjclose = close/2 on every row.
+	var b bytes.Buffer
+	var half, closes []float64
+	for i, r := range rows {
+		if i > 0 {
+			c, err := strconv.ParseFloat(r[4], 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			closes, half = append(closes, c), append(half, c/2)
+			r = slices.Clone(r)
+			r[5] = strconv.FormatFloat(c/2, 'g', -1, 64)
+			b.WriteByte('\n')
+		}
+		b.WriteString(strings.Join(r, ","))
+	}
+	edited := b.Bytes()
+	if bytes.Equal(edited, embeddedCSV) || !bytes.Equal(EmbeddedCSV(), embeddedCSV) {
+		t.Fatal("the edited copy is the embedded file, or EmbeddedCSV() is not")
+	}
+	for _, tc := range []struct {
+		column string
+		want   []float64
+	}{{"adjclose", half}, {"Adj Close", half}, {"close", closes}} {
+		s, _, err := ReadCSV(bytes.NewReader(edited), EmbeddedName, tc.column)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(s.Values, tc.want) {
+			t.Errorf("ReadCSV %s of the edited copy: %v ..., want %v ...", tc.column, s.Values[:3], tc.want[:3])
+		}
+	}
+	// And LoadEmbedded, given those bytes as the embedded file.
+	defer func(orig []byte) { embeddedCSV = orig }(embeddedCSV)
+	embeddedCSV = edited
+	for _, tc := range []struct {
+		column string
+		want   []float64
+	}{{"adjclose", half}, {"close", closes}} {
+		s, err := LoadEmbedded(tc.column)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(s.Values, tc.want) {
+			t.Errorf("LoadEmbedded(%q) of the edited file: %v ..., want %v ...", tc.column, s.Values[:3], tc.want[:3])
+		}
 	}
 }

@@ -87,7 +87,14 @@ func (f *fakeServer) opts(source, symbol string) FetchOptions {
 	}
 }
 
-var gspcCloses = []float64{3257.85009765625, 3234.85009765625, 3246.280029296875, 3253.050048828125}
+// The closes and adjusted closes in testdata/yahoo-chart-gspc.json, whose
+// adjclose array was edited to differ from close (see yahooAdjCloses), and
+// the days they belong to (2020-01-07 is null in both).
+var (
+	gspcCloses    = []float64{3257.85009765625, 3234.85009765625, 3246.280029296875, 3253.050048828125}
+	gspcAdjCloses = []float64{3201.017578125, 3178.419921875, 3189.650390625, 3196.27001953125}
+	gspcDays      = []string{"2020-01-02", "2020-01-03", "2020-01-06", "2020-01-08"}
+)
 
 func TestFetchYahoo(t *testing.T) {
 	srv := newFakeServer(t, reply{code: 200, file: "yahoo-chart-gspc.json"})
@@ -98,12 +105,8 @@ func TestFetchYahoo(t *testing.T) {
 	if !slices.Equal(s.Values, gspcCloses) {
 		t.Errorf("values %v, want %v", s.Values, gspcCloses)
 	}
-	var dates []string
-	for _, d := range s.Dates {
-		dates = append(dates, d.Format(DateLayout))
-	}
-	if want := []string{"2020-01-02", "2020-01-03", "2020-01-06", "2020-01-08"}; !slices.Equal(dates, want) {
-		t.Errorf("dates %v, want %v", dates, want)
+	if dates := days(s); !slices.Equal(dates, gspcDays) {
+		t.Errorf("dates %v, want %v", dates, gspcDays)
 	}
 	if rep.Nulls != 1 || rep.Rows != 4 || s.Name != "yahoo:^GSPC" {
 		t.Errorf("report %+v, name %q", rep, s.Name)
@@ -136,10 +139,14 @@ func TestFetchYahooColumnsAndRange(t *testing.T) {
 		to     string
 		want   []float64
 	}{
-		{"adjclose", "adjclose", "2020-01-31", gspcCloses},
-		{"Adj Close", "Adj Close", "2020-01-31", gspcCloses},
+		{"close", "close", "2020-01-31", gspcCloses},
+		{"default column", "", "2020-01-31", gspcCloses},
+		{"adjclose", "adjclose", "2020-01-31", gspcAdjCloses},
+		{"Adj Close", "Adj Close", "2020-01-31", gspcAdjCloses},
 		{"open", "open", "2020-01-31", []float64{3244.669921875, 3226.360107421875, 3217.550048828125, 3238.590087890625}},
+		{"volume", "volume", "2020-01-31", []float64{3459930000, 3484700000, 3702460000, 3720890000}},
 		{"to is inclusive", "close", "2020-01-06", gspcCloses[:3]},
+		{"to is inclusive, adjclose", "adjclose", "2020-01-06", gspcAdjCloses[:3]},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -152,8 +159,20 @@ func TestFetchYahooColumnsAndRange(t *testing.T) {
 			if !slices.Equal(s.Values, tt.want) {
 				t.Errorf("values %v, want %v", s.Values, tt.want)
 			}
+			if dates := days(s); !slices.Equal(dates, gspcDays[:len(tt.want)]) {
+				t.Errorf("dates %v, want %v", dates, gspcDays[:len(tt.want)])
+			}
 		})
 	}
+}
+
+// days formats the series' dates.
+func days(s *Series) []string {
+	var out []string
+	for _, d := range s.Dates {
+		out = append(out, d.Format(DateLayout))
+	}
+	return out
 }
 
 func TestFetchRetries(t *testing.T) {
@@ -297,6 +316,9 @@ func TestFetchStooq(t *testing.T) {
 	}
 	if want := []float64{3257.85, 3234.85, 3246.28, 3237.18, 3253.05}; !slices.Equal(s.Values, want) {
 		t.Errorf("values %v, want %v", s.Values, want)
+	}
+	if want := []string{"2020-01-02", "2020-01-03", "2020-01-06", "2020-01-07", "2020-01-08"}; !slices.Equal(days(s), want) {
+		t.Errorf("dates %v, want %v", days(s), want)
 	}
 	if s.Name != "stooq:^spx" {
 		t.Errorf("name %q", s.Name)

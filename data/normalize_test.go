@@ -117,8 +117,8 @@ func TestNormalizerFitOnTrainOnly(t *testing.T) {
 	}
 	// The fit uses training inputs and targets, nothing later.
 	used := s.Values[:d.Train.N+d.Opts.Window+d.Opts.Horizon-1]
-	if fit, _ := FitNormalizer(ScaleMinMax, used); fit != d.Norm {
-		t.Errorf("fit on training windows %+v, Prepare has %+v", fit, d.Norm)
+	if fit, err := FitNormalizer(ScaleMinMax, used); err != nil || fit != d.Norm {
+		t.Errorf("fit on training windows %+v (%v), Prepare has %+v", fit, err, d.Norm)
 	}
 	for _, kind := range []string{ScaleMinMax, ScaleZScore} {
 		o := DefaultOptions()

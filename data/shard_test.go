@@ -11,6 +11,9 @@ func TestPermutationIsDeterministicPermutation(t *testing.T) {
 	for _, n := range []int{1, 2, 3, 10, 1000} {
 		for epoch := range 3 {
 			p := Permutation(n, 42, epoch)
+			if len(p) != n {
+				t.Fatalf("n=%d epoch=%d: %d values", n, epoch, len(p))
+			}
 			sorted := slices.Sorted(slices.Values(p))
 			for i, v := range sorted {
 				if v != i {

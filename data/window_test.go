@@ -91,7 +91,10 @@ func TestPrepareWindows(t *testing.T) {
 		})
 	}
 	// minmax over training inputs and targets: values[0 : 16+5+3-1] = 100..122.
-	d, _ := Prepare(ramp(40), Options{Window: 5, Horizon: 3, Train: 0.5, Val: 0.25, Scale: ScaleMinMax})
+	d, err := Prepare(ramp(40), Options{Window: 5, Horizon: 3, Train: 0.5, Val: 0.25, Scale: ScaleMinMax})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if d.Norm.A != 100 || d.Norm.B != 122 {
 		t.Errorf("minmax fit %+v, want [100, 122]", d.Norm)
 	}

@@ -37,9 +37,14 @@ func TestAdam32AVX2Bitwise(t *testing.T) {
 			haveAVX2 = false
 			slow.Step(ps, g)
 		}
+		if fast.Steps != 30 || slow.Steps != 30 {
+			t.Fatalf("decoupled=%v: %d steps (AVX2) and %d (Go), want 30", decoupled, fast.Steps, slow.Steps)
+		}
 		for i := range pf {
-			if math.Float32bits(pf[i]) != math.Float32bits(ps[i]) || math.Float32bits(fast.V[i]) != math.Float32bits(slow.V[i]) {
-				t.Fatalf("decoupled=%v: element %d: %g (AVX2) vs %g (Go)", decoupled, i, pf[i], ps[i])
+			if math.Float32bits(pf[i]) != math.Float32bits(ps[i]) || math.Float32bits(fast.M[i]) != math.Float32bits(slow.M[i]) ||
+				math.Float32bits(fast.V[i]) != math.Float32bits(slow.V[i]) {
+				t.Fatalf("decoupled=%v: element %d: p, m, v %g, %g, %g (AVX2) vs %g, %g, %g (Go)", decoupled, i,
+					pf[i], fast.M[i], fast.V[i], ps[i], slow.M[i], slow.V[i])
 			}
 		}
 	}

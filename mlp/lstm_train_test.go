@@ -3,9 +3,7 @@
 package mlp
 
 import (
-	"errors"
 	"fmt"
-	"sync/atomic"
 	"testing"
 )
 
@@ -97,6 +95,9 @@ func TestLSTMRanksDoNotChangeResults(t *testing.T) {
 					}
 				}
 			}
+			if len(res[0].History) != tc.Epochs || len(ref[0].History) != tc.Epochs {
+				t.Fatalf("%d epochs on %d ranks, %d on one; want %d", len(res[0].History), size, len(ref[0].History), tc.Epochs)
+			}
 			worst := 0.0
 			for e, st := range res[0].History {
 				r := ref[0].History[e]
@@ -121,77 +122,23 @@ func TestLSTMRanksDoNotChangeResults(t *testing.T) {
 // TestLSTMResumeBitwise is invariant 2 for the LSTM: a run stopped mid-epoch,
 // saved as a checkpoint (Encode, DecodeCheckpoint) and resumed on new
 // models initialized from another seed ends with the bits of a run never
-// stopped.
+// stopped: history, parameters and optimizer state.
 func TestLSTMResumeBitwise(t *testing.T) {
 	cfg := Config{Model: ModelLSTM, In: 10, Hidden: []int{8}, Out: 1}
 	tc := TrainConfig{Epochs: 3, Batch: 8, LR: 1e-2, Optimizer: "adam", Seed: 4}
 	train, val := synth[float32](40, cfg.In, 1, 1, false), synth[float32](9, cfg.In, 1, 2, false)
 	for _, size := range []int{1, 2} {
 		t.Run(fmt.Sprint("np", size), func(t *testing.T) {
-			ref, refParams, errs := runModelWorld(t, size, cfg, tc, train, val)
-			if errs[0] != nil {
-				t.Fatal(errs[0])
-			}
+			ref := runFrom(t, size, cfg, tc, train, val, nil, 0)
 			const at = 7 // global step: the second of epoch 2 (5 steps per epoch)
-			var saved []byte
-			runRanks(size, func(r Reducer) {
-				k := r.Rank()
-				m := newTestModel[float32](t, cfg, ShardRows(tc.Batch, size))
-				m.Init(tc.Seed)
-				var steps atomic.Int64
-				stop := func() bool { return k == 0 && steps.Add(1) == at }
-				_, p, err := Run(m, train, val, testShards(train.N, tc.Batch, tc.Seed, k, size), r, tc, nil, Hooks[float32]{Stop: stop})
-				if !errors.Is(err, ErrStopped) {
-					t.Errorf("rank %d: %v, want ErrStopped", k, err)
-					return
-				}
-				if k == 0 {
-					ck := Checkpoint[float32]{Arch: cfg, Train: tc, Params: m.Params(), Progress: *p}
-					if saved, err = ck.Encode(); err != nil {
-						t.Error(err)
-					}
-				}
-			})
-			ck, err := DecodeCheckpoint[float32](saved)
-			if err != nil {
-				t.Fatal(err)
-			}
+			ck := saveAndLoad(t, cfg, tc, runFrom(t, size, cfg, tc, train, val, nil, at))
 			if ck.Progress.Epoch != 1 || ck.Progress.Step != 2 {
 				t.Fatalf("checkpoint at epoch %d step %d, want 1 and 2", ck.Progress.Epoch, ck.Progress.Step)
 			}
-			var final []float32
-			var res *Result
-			runRanks(size, func(r Reducer) {
-				k := r.Rank()
-				m := newTestModel[float32](t, ck.Arch, ShardRows(tc.Batch, size))
-				m.Init(tc.Seed + 100)
-				if k == 0 {
-					copy(m.Params(), ck.Params)
-				}
-				p := ck.Progress
-				out, _, err := Run(m, train, val, testShards(train.N, tc.Batch, tc.Seed, k, size), r, ck.Train, &p, Hooks[float32]{})
-				if err != nil {
-					t.Errorf("rank %d: %v", k, err)
-					return
-				}
-				if k == 0 {
-					res, final = out, m.Params()
-				}
-			})
-			if res == nil {
-				t.Fatal("no result after the resume")
+			if ck.Arch.Kind() != ModelLSTM {
+				t.Fatalf("checkpoint of a %s", ck.Arch.Kind())
 			}
-			for e, st := range res.History {
-				if st.TrainLoss != ref[0].History[e].TrainLoss || st.ValLoss != ref[0].History[e].ValLoss {
-					t.Errorf("epoch %d: losses %v/%v, uninterrupted %v/%v", e+1, st.TrainLoss, st.ValLoss,
-						ref[0].History[e].TrainLoss, ref[0].History[e].ValLoss)
-				}
-			}
-			for i := range final {
-				if final[i] != refParams[0][i] {
-					t.Fatalf("param %d: %v after resume, %v uninterrupted", i, final[i], refParams[0][i])
-				}
-			}
+			sameFinal(t, runFrom(t, size, ck.Arch, ck.Train, train, val, ck, 0), ref)
 		})
 	}
 }

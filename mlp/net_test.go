@@ -114,6 +114,72 @@ func TestBackwardAdds(t *testing.T) {
 	}
 }
 
+// TestNetFloat32 runs the same weights and inputs through the net at float32
+// and float64: outputs and every parameter's gradient agree to 1e-4
+// relative, measured as TestLSTMFloat32 measures gradients: against
+// max(|v|, 1e-2 * the largest |v| of its tensor), since a sum of terms of
+// both signs can be tiny while its float32 error scales with the terms.
+// The float32 path has its own GEMM and ReLU kernels; this ties them to the
+// float64 path that TestGradientFiniteDifference checks.
+func TestNetFloat32(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		rows int
+	}{
+		{"default-shape-relu", Config{In: 60, Hidden: []int{128, 128}, Out: 1, Act: ActReLU}, 16},
+		{"tanh-horizon", Config{In: 12, Hidden: []int{9, 7}, Out: 3, Act: ActTanh}, 5},
+		{"linear", Config{In: 7, Out: 2}, 6},
+		{"tiled-relu", Config{In: 70, Hidden: []int{200}, Out: 2, Act: ActReLU}, 65},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m64, m32 := NewNet[float64](tc.cfg, tc.rows), NewNet[float32](tc.cfg, tc.rows)
+			randomize[float64](m64, 9, 0.25) // biases away from 0 too
+			for i, p := range m64.Params() {
+				m32.Params()[i] = float32(p)
+			}
+			d := synth[float64](tc.rows, tc.cfg.In, tc.cfg.Out, 8, false)
+			x32, y32 := f32s(d.X), f32s(d.Y)
+			dOut64 := make([]float64, tc.rows*tc.cfg.Out)
+			dOut32 := make([]float32, tc.rows*tc.cfg.Out)
+			out64 := append([]float64(nil), m64.Forward(d.X, tc.rows)...)
+			out32 := m32.Forward(x32, tc.rows)
+			if len(out64) != tc.rows*tc.cfg.Out || len(out32) != len(out64) {
+				t.Fatalf("outputs of %d and %d values, want %d", len(out32), len(out64), tc.rows*tc.cfg.Out)
+			}
+			worst, at := relWorst(f64s(out32), out64)
+			if !(worst <= 1e-4) {
+				t.Errorf("outputs differ by %.3g at %d: %g at float32, %g at float64", worst, at, out32[at], out64[at])
+			}
+			largest := worst
+			modelSSE[float64](m64, d.X, d.Y, tc.rows, dOut64)
+			modelSSE[float32](m32, x32, y32, tc.rows, dOut32)
+			m64.ZeroGrad()
+			m32.ZeroGrad()
+			m64.Backward(d.X, dOut64, tc.rows)
+			m32.Backward(x32, dOut32, tc.rows)
+			zeros := 0
+			for _, ts := range tc.cfg.Tensors() {
+				g64, g32 := m64.Grads()[ts.Off:ts.Off+ts.Size()], m32.Grads()[ts.Off:ts.Off+ts.Size()]
+				for _, g := range g64 {
+					if g == 0 {
+						zeros++
+					}
+				}
+				worst, at := relWorst(f64s(g32), g64)
+				largest = max(largest, worst)
+				if !(worst <= 1e-4) {
+					t.Errorf("%s: float32 and float64 gradients differ by %.3g at %d: %g vs %g", ts.Name, worst, at, g32[at], g64[at])
+				}
+			}
+			t.Logf("largest relative difference: %.3g", largest)
+			if n := tc.cfg.NumParams(); zeros > n/4 {
+				t.Errorf("%d of %d float64 gradients are exactly 0: the comparison is too weak", zeros, n)
+			}
+		})
+	}
+}
+
 // TestGemm compares every transpose combination, at sizes that cross the
 // tile boundaries, with a naive triple loop.
 func TestGemm(t *testing.T) {
@@ -178,6 +244,29 @@ func TestGemm(t *testing.T) {
 			}
 		}
 	}
+}
+
+// relWorst is the largest relErr of got against want, with the floor 1e-2
+// times the largest |want|, and where it is.
+func relWorst(got, want []float64) (worst float64, at int) {
+	scale := 0.0
+	for _, w := range want {
+		scale = max(scale, math.Abs(w))
+	}
+	for i := range want {
+		if e := relErr(got[i], want[i], 1e-2*scale); !(e <= worst) {
+			worst, at = e, i
+		}
+	}
+	return worst, at
+}
+
+func f64s[T Float](s []T) []float64 {
+	o := make([]float64, len(s))
+	for i, v := range s {
+		o[i] = float64(v)
+	}
+	return o
 }
 
 func f32s(s []float64) []float32 {

@@ -20,17 +20,24 @@ import (
 // With weight decay 0.01 and p0 = 2, Adam adds 0.02 to the first gradient
 // (p1 = 2 - 0.1*0.52/(0.52+1e-8)) and AdamW first shrinks p to 1.998
 // (p1 = 1.998 - 0.1*0.5/(0.5+1e-8)). Second steps were carried out the same
-// way in 40-digit decimal arithmetic.
+// way in 40-digit decimal arithmetic. The moments: Adam with L2 sees the
+// gradients 0.52 and -0.25+0.01*p1, so m = 0.052 then 0.0237000000019230769
+// and v = 0.0002704 then 0.000323490599991115; AdamW sees the plain
+// gradients, as without decay.
 func TestAdamFirstSteps(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		p0, wd    float64
 		decoupled bool
-		want      [2]float64
+		want      [2]float64 // p after each step
+		m, v      [2]float64 // the moments after each step
 	}{
-		{"plain", 1, 0, false, [2]float64{0.90000000199999996, 0.87336629870784616}},
-		{"l2", 2, 0.01, false, [2]float64{1.9000000019230769, 1.8689922487277594}},
-		{"adamw", 2, 0.01, true, [2]float64{1.8980000019999999, 1.8694682987058462}},
+		{"plain", 1, 0, false, [2]float64{0.90000000199999996, 0.87336629870784616},
+			[2]float64{0.05, 0.02}, [2]float64{0.00025, 0.00031225}},
+		{"l2", 2, 0.01, false, [2]float64{1.9000000019230769, 1.8689922487277594},
+			[2]float64{0.052, 0.0237000000019230769}, [2]float64{0.0002704, 0.000323490599991115385}},
+		{"adamw", 2, 0.01, true, [2]float64{1.8980000019999999, 1.8694682987058462},
+			[2]float64{0.05, 0.02}, [2]float64{0.00025, 0.00031225}},
 	} {
 		t.Run(tc.name+"/float64", func(t *testing.T) {
 			a := NewAdam[float64](1)
@@ -41,9 +48,12 @@ func TestAdamFirstSteps(t *testing.T) {
 				if math.Abs(p[0]-tc.want[s]) > 1e-15 {
 					t.Errorf("step %d: p = %.17g, want %.17g", s+1, p[0], tc.want[s])
 				}
-			}
-			if a.Steps != 2 {
-				t.Errorf("Steps = %d, want 2", a.Steps)
+				if relDiff(a.M[0], tc.m[s]) > 1e-14 || relDiff(a.V[0], tc.v[s]) > 1e-14 { // 1-Beta2 rounds to 0.0010000000000000009
+					t.Errorf("step %d: m = %.17g, v = %.17g; want %.17g and %.17g", s+1, a.M[0], a.V[0], tc.m[s], tc.v[s])
+				}
+				if a.Steps != s+1 {
+					t.Errorf("step %d: Steps = %d", s+1, a.Steps)
+				}
 			}
 		})
 		t.Run(tc.name+"/float32", func(t *testing.T) {
@@ -54,6 +64,12 @@ func TestAdamFirstSteps(t *testing.T) {
 				a.Step(p, []float32{g})
 				if math.Abs(float64(p[0])-tc.want[s]) > 1e-6 {
 					t.Errorf("step %d: p = %.9g, want %.9g", s+1, p[0], tc.want[s])
+				}
+				if relDiff(float64(a.M[0]), tc.m[s]) > 1e-6 || relDiff(float64(a.V[0]), tc.v[s]) > 1e-6 {
+					t.Errorf("step %d: m = %.9g, v = %.9g; want %.9g and %.9g", s+1, a.M[0], a.V[0], tc.m[s], tc.v[s])
+				}
+				if a.Steps != s+1 {
+					t.Errorf("step %d: Steps = %d", s+1, a.Steps)
 				}
 			}
 		})
@@ -81,11 +97,12 @@ func TestSGDFirstSteps(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		mu, wd float64
-		want   [2]float64
+		want   [2]float64 // p after each step
+		buf    [2]float64 // the momentum buffer after each step
 	}{
-		{"momentum", 0.9, 0, [2]float64{0.95, 0.855}},
-		{"plain", 0, 0, [2]float64{0.95, 0.9}},
-		{"weight-decay", 0.9, 0.1, [2]float64{0.94, 0.8266}},
+		{"momentum", 0.9, 0, [2]float64{0.95, 0.855}, [2]float64{0.5, 0.95}},
+		{"plain", 0, 0, [2]float64{0.95, 0.9}, [2]float64{0.5, 0.5}},
+		{"weight-decay", 0.9, 0.1, [2]float64{0.94, 0.8266}, [2]float64{0.6, 1.134}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := NewSGD[float64](1, 0.1, tc.mu)
@@ -95,6 +112,9 @@ func TestSGDFirstSteps(t *testing.T) {
 				s.Step(p, []float64{0.5})
 				if math.Abs(p[0]-tc.want[k]) > 1e-15 {
 					t.Errorf("step %d: p = %.17g, want %.17g", k+1, p[0], tc.want[k])
+				}
+				if math.Abs(s.Buf[0]-tc.buf[k]) > 1e-15 || s.Steps != k+1 {
+					t.Errorf("step %d: buf = %.17g after %d steps, want %.17g", k+1, s.Buf[0], s.Steps, tc.buf[k])
 				}
 			}
 		})

@@ -11,8 +11,15 @@ import (
 	"testing"
 )
 
-// cloneProgress deep-copies p, as a checkpoint round trip would.
-func cloneProgress[T Float](p *Progress[T]) *Progress[T] {
+// final is where rank 0 of a run ends: its result, parameters and
+// progress (the optimizer state included), copied out of the live buffers.
+type final[T Float] struct {
+	res    *Result
+	params []T
+	prog   *Progress[T]
+}
+
+func finalOf[T Float](res *Result, params []T, p *Progress[T]) *final[T] {
 	c := *p
 	c.Best = append([]T(nil), p.Best...)
 	c.History = append([]EpochStats(nil), p.History...)
@@ -20,90 +27,149 @@ func cloneProgress[T Float](p *Progress[T]) *Progress[T] {
 	for _, b := range p.OptBuffer {
 		c.OptBuffer = append(c.OptBuffer, append([]T(nil), b...))
 	}
-	return &c
+	return &final[T]{res: res, params: append([]T(nil), params...), prog: &c}
 }
 
-// stopAt runs on size ranks and asks (from rank 0 only) to stop at global
-// step `at` (1-based over the whole run). It returns rank 0's progress and
-// parameters at the stop.
-func stopAt[T Float](t *testing.T, size, at int, cfg Config, tc TrainConfig, train, val Split[T]) (*Progress[T], []T) {
+// runFrom runs the model cfg names on size ranks from the checkpoint ck
+// (nil: from the start), with models initialized from another seed than the run's when resuming, so
+// only the restored parameters can make the runs agree. With stopAt > 0,
+// rank 0 asks to stop at that global step (1-based over this call) and
+// the run must end with ErrStopped; the result is then rank 0's progress at
+// the stop. Every rank's error is checked.
+func runFrom[T Float](t *testing.T, size int, cfg Config, tc TrainConfig, train, val Split[T], ck *Checkpoint[T], stopAt int) *final[T] {
 	t.Helper()
-	var prog *Progress[T]
-	var params []T
+	var out *final[T]
 	runRanks(size, func(r Reducer) {
 		k := r.Rank()
-		net := NewNet[T](cfg, tc.Batch)
-		net.Init(tc.Seed)
-		var steps atomic.Int64
-		stop := func() bool { return k == 0 && steps.Add(1) == int64(at) }
-		_, p, err := Run(net, train, val, testShards(train.N, tc.Batch, tc.Seed, k, size), r, tc, nil, Hooks[T]{Stop: stop})
-		if !errors.Is(err, ErrStopped) {
-			t.Errorf("rank %d: %v, want ErrStopped", k, err)
-			return
-		}
-		if k == 0 {
-			prog, params = cloneProgress(p), append([]T(nil), net.Params()...)
-		}
-	})
-	return prog, params
-}
-
-// resume continues from p on size ranks with nets initialized from another
-// seed, so only the restored parameters can make them agree.
-func resume[T Float](t *testing.T, size int, p *Progress[T], params []T, cfg Config, tc TrainConfig, train, val Split[T]) (*Result, []T) {
-	t.Helper()
-	var res *Result
-	var final []T
-	runRanks(size, func(r Reducer) {
-		k := r.Rank()
-		net := NewNet[T](cfg, tc.Batch)
-		net.Init(tc.Seed + 100)
-		if k == 0 {
-			copy(net.Params(), params)
-		}
-		out, _, err := Run(net, train, val, testShards(train.N, tc.Batch, tc.Seed, k, size), r, tc, cloneProgress(p), Hooks[T]{})
+		net, err := NewModel[T](cfg, ShardRows(tc.Batch, size))
 		if err != nil {
-			t.Errorf("rank %d: %v", k, err)
+			t.Error(err) // the same on every rank: none waits for the others
+			return
+		}
+		var from *Progress[T]
+		if ck == nil {
+			net.Init(tc.Seed)
+		} else {
+			net.Init(tc.Seed + 100)
+			if k == 0 {
+				copy(net.Params(), ck.Params)
+			}
+			p := ck.Progress // each rank its own copy, as each rank would decode the file
+			p.History = append([]EpochStats(nil), p.History...)
+			from = &p
+		}
+		var steps atomic.Int64
+		stop := func() bool { return k == 0 && stopAt > 0 && steps.Add(1) == int64(stopAt) }
+		res, p, err := Run(net, train, val, testShards(train.N, tc.Batch, tc.Seed, k, size), r, tc, from, Hooks[T]{Stop: stop})
+		if stopAt > 0 && !errors.Is(err, ErrStopped) || stopAt == 0 && err != nil {
+			t.Errorf("rank %d: error %v (stop at step %d)", k, err, stopAt)
 			return
 		}
 		if k == 0 {
-			res, final = out, append([]T(nil), net.Params()...)
+			out = finalOf(res, net.Params(), p)
 		}
 	})
-	return res, final
+	if out == nil {
+		t.Fatal("rank 0 returned nothing")
+	}
+	return out
 }
 
+// saveAndLoad is what the trainer does between a stop and a resume: rank 0
+// encodes a checkpoint of where it stands, a new process decodes it.
+func saveAndLoad[T Float](t *testing.T, cfg Config, tc TrainConfig, at *final[T]) *Checkpoint[T] {
+	t.Helper()
+	ck := Checkpoint[T]{Arch: cfg, Train: tc, Fingerprint: "synth", Params: at.params, Progress: *at.prog}
+	b, err := ck.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := DecodeCheckpoint[T](b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return back
+}
+
+// sameFinal fails unless two runs end with the same bits: history (every
+// field but the seconds), best epoch, parameters, best parameters and the
+// optimizer's whole state (Adam's M, V and step count; SGD's Buf).
+func sameFinal[T Float](t *testing.T, got, want *final[T]) {
+	t.Helper()
+	g, w := got.res, want.res
+	if len(g.History) != len(w.History) || g.BestEpoch != w.BestEpoch || g.Stopped != w.Stopped {
+		t.Fatalf("%d epochs (best %d, stopped %v), want %d (best %d, stopped %v)",
+			len(g.History), g.BestEpoch, g.Stopped, len(w.History), w.BestEpoch, w.Stopped)
+	}
+	for e, st := range g.History {
+		x := w.History[e]
+		if st.Epoch != x.Epoch || math.Float64bits(st.TrainLoss) != math.Float64bits(x.TrainLoss) ||
+			math.Float64bits(st.ValLoss) != math.Float64bits(x.ValLoss) || math.Float64bits(st.ValMAE) != math.Float64bits(x.ValMAE) ||
+			st.Samples != x.Samples || st.Best != x.Best {
+			t.Errorf("history: %s, want %s", statsString(st), statsString(x))
+		}
+	}
+	sameSlice(t, "parameter", got.params, want.params)
+	sameSlice(t, "best parameter", got.prog.Best, want.prog.Best)
+	if got.prog.OptSteps != want.prog.OptSteps || len(got.prog.OptBuffer) != len(want.prog.OptBuffer) {
+		t.Fatalf("optimizer at step %d with %d buffers, want step %d with %d",
+			got.prog.OptSteps, len(got.prog.OptBuffer), want.prog.OptSteps, len(want.prog.OptBuffer))
+	}
+	for i := range got.prog.OptBuffer {
+		sameSlice(t, fmt.Sprintf("optimizer buffer %d:", i), got.prog.OptBuffer[i], want.prog.OptBuffer[i])
+	}
+}
+
+// statsString shows the fields of an epoch's stats that do not depend on time.
+func statsString(s EpochStats) string {
+	return fmt.Sprintf("epoch %d train %.17g val %.17g mae %.17g samples %d best %v", s.Epoch, s.TrainLoss, s.ValLoss, s.ValMAE, s.Samples, s.Best)
+}
+
+// sameSlice fails at the first element whose bits differ.
+func sameSlice[T Float](t *testing.T, what string, got, want []T) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d values, want %d", what, len(got), len(want))
+	}
+	for i := range got {
+		if math.Float64bits(float64(got[i])) != math.Float64bits(float64(want[i])) {
+			t.Fatalf("%s %d: %v, want %v", what, i, got[i], want[i])
+		}
+	}
+}
+
+// TestResumeBitwise is invariant 2: a run stopped at a step, saved as a
+// checkpoint (Encode, DecodeCheckpoint) and resumed ends with the bits of a
+// run never stopped, the stopped epoch's train loss included (it sums the
+// squared errors of steps on both sides of the stop).
 func TestResumeBitwise(t *testing.T) {
 	cfg := Config{In: 5, Hidden: []int{12, 8}, Out: 1}
-	tc := TrainConfig{Epochs: 6, Batch: 8, LR: 1e-2, Optimizer: "adam", WeightDecay: 1e-3, Patience: 2, Seed: 4}
+	adam := TrainConfig{Epochs: 6, Batch: 8, LR: 1e-2, Optimizer: "adam", WeightDecay: 1e-3, Patience: 2, Seed: 4}
+	sgd := TrainConfig{Epochs: 4, Batch: 8, LR: 1e-2, Optimizer: "sgd", Momentum: 0.9, WeightDecay: 1e-3, Seed: 4}
+	adamw := TrainConfig{Epochs: 4, Batch: 8, LR: 1e-2, Optimizer: "adamw", WeightDecay: 1e-2, Seed: 4}
 	train, val := synth[float32](50, 5, 1, 1, false), synth[float32](12, 5, 1, 2, false)
 	for _, tcase := range []struct {
+		name     string
 		size, at int
-	}{{1, 3}, {1, 7}, {3, 14}, {3, 1}} { // mid-epoch and at an epoch's last step (7 steps per epoch)
-		t.Run(fmt.Sprintf("np%d-step%d", tcase.size, tcase.at), func(t *testing.T) {
-			ref, refParams, _ := runWorld(t, tcase.size, cfg, tc, train, val)
-			p, params := stopAt(t, tcase.size, tcase.at, cfg, tc, train, val)
-			if p == nil {
-				t.Fatal("no progress at the stop")
+		tc       TrainConfig
+	}{ // 7 steps per epoch: mid-epoch, and at an epoch's last step
+		{"adam", 1, 3, adam}, {"adam", 1, 7, adam}, {"adam", 3, 14, adam}, {"adam", 3, 1, adam},
+		{"sgd", 2, 10, sgd}, {"adamw", 2, 12, adamw},
+	} {
+		t.Run(fmt.Sprintf("%s-np%d-step%d", tcase.name, tcase.size, tcase.at), func(t *testing.T) {
+			tc := tcase.tc
+			ref := runFrom(t, tcase.size, cfg, tc, train, val, nil, 0)
+			stopped := runFrom(t, tcase.size, cfg, tc, train, val, nil, tcase.at)
+			ck := saveAndLoad(t, cfg, tc, stopped)
+			p := ck.Progress
+			if got := p.Epoch*7 + p.Step; got != tcase.at {
+				t.Fatalf("checkpoint at epoch %d, step %d: %d steps, want %d", p.Epoch, p.Step, got, tcase.at)
 			}
-			if got, want := p.Epoch*7+p.Step, tcase.at; got != want {
-				t.Fatalf("stopped after %d steps, want %d", got, want)
+			if mid := tcase.at%7 != 0; mid != (p.Step > 0) {
+				t.Fatalf("checkpoint at epoch %d, step %d: want a stop %s", p.Epoch, p.Step,
+					map[bool]string{true: "mid-epoch", false: "at an epoch's end"}[mid])
 			}
-			res, final := resume(t, tcase.size, p, params, cfg, tc, train, val)
-			if len(res.History) != len(ref[0].History) || res.BestEpoch != ref[0].BestEpoch {
-				t.Fatalf("%d epochs (best %d), uninterrupted %d (best %d)", len(res.History), res.BestEpoch, len(ref[0].History), ref[0].BestEpoch)
-			}
-			for e, st := range res.History {
-				if st.TrainLoss != ref[0].History[e].TrainLoss || st.ValLoss != ref[0].History[e].ValLoss {
-					t.Errorf("epoch %d: losses %v/%v, uninterrupted %v/%v", e+1, st.TrainLoss, st.ValLoss,
-						ref[0].History[e].TrainLoss, ref[0].History[e].ValLoss)
-				}
-			}
-			for i := range final {
-				if final[i] != refParams[0][i] {
-					t.Fatalf("param %d: %v after resume, %v uninterrupted", i, final[i], refParams[0][i])
-				}
-			}
+			sameFinal(t, runFrom(t, tcase.size, cfg, tc, train, val, ck, 0), ref)
 		})
 	}
 }
@@ -114,15 +180,40 @@ func TestResumeOtherRankCount(t *testing.T) {
 	cfg := Config{In: 5, Hidden: []int{12}, Out: 1}
 	tc := TrainConfig{Epochs: 4, Batch: 9, LR: 1e-2, Optimizer: "sgd", Momentum: 0.9, Seed: 6}
 	train, val := synth[float64](60, 5, 1, 3, false), synth[float64](10, 5, 1, 4, false)
-	ref, _, _ := runWorld(t, 1, cfg, tc, train, val)
-	p, params := stopAt(t, 3, 10, cfg, tc, train, val)
-	res, _ := resume(t, 2, p, params, cfg, tc, train, val)
-	for e, st := range res.History {
-		if d := relDiff(st.TrainLoss, ref[0].History[e].TrainLoss); d > 1e-12 {
+	ref := runFrom(t, 1, cfg, tc, train, val, nil, 0)
+	ck := saveAndLoad(t, cfg, tc, runFrom(t, 3, cfg, tc, train, val, nil, 10)) // epoch 2, step 3 of 7
+	if ck.Progress.Step == 0 {
+		t.Fatalf("stopped at epoch %d, step 0: want a stop mid-epoch", ck.Progress.Epoch)
+	}
+	got := runFrom(t, 2, cfg, tc, train, val, ck, 0)
+	if len(got.res.History) != tc.Epochs || len(ref.res.History) != tc.Epochs {
+		t.Fatalf("%d epochs after the resume, %d uninterrupted; want %d", len(got.res.History), len(ref.res.History), tc.Epochs)
+	}
+	for e, st := range got.res.History {
+		if d := relDiff(st.TrainLoss, ref.res.History[e].TrainLoss); !(d <= 1e-12) {
 			t.Errorf("epoch %d: train loss rel diff %g", e+1, d)
 		}
-		if d := relDiff(st.ValLoss, ref[0].History[e].ValLoss); d > 1e-12 {
+		if d := relDiff(st.ValLoss, ref.res.History[e].ValLoss); !(d <= 1e-12) {
 			t.Errorf("epoch %d: val loss rel diff %g", e+1, d)
+		}
+	}
+	closeSlice(t, "parameter", got.params, ref.params, 1e-12)
+	if got.prog.OptSteps != ref.prog.OptSteps || len(got.prog.OptBuffer) != 1 || len(ref.prog.OptBuffer) != 1 {
+		t.Fatalf("sgd at step %d with %d buffers, uninterrupted at step %d with %d; want one buffer",
+			got.prog.OptSteps, len(got.prog.OptBuffer), ref.prog.OptSteps, len(ref.prog.OptBuffer))
+	}
+	closeSlice(t, "momentum", got.prog.OptBuffer[0], ref.prog.OptBuffer[0], 1e-12)
+}
+
+// closeSlice fails at the first element further than tol*(1+|want|) away.
+func closeSlice(t *testing.T, what string, got, want []float64, tol float64) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d values, want %d", what, len(got), len(want))
+	}
+	for i := range got {
+		if !(math.Abs(got[i]-want[i]) <= tol*(1+math.Abs(want[i]))) {
+			t.Fatalf("%s %d: %v, want %v", what, i, got[i], want[i])
 		}
 	}
 }

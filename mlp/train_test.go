@@ -166,8 +166,16 @@ func TestSameSeedBitwise(t *testing.T) {
 	train, val := synth[float32](45, 6, 1, 3, false), synth[float32](9, 6, 1, 4, false)
 	for _, size := range []int{1, 3} {
 		t.Run(fmt.Sprint("size", size), func(t *testing.T) {
-			a, pa, _ := runWorld(t, size, cfg, tc, train, val)
-			b, pb, _ := runWorld(t, size, cfg, tc, train, val)
+			a, pa, errsA := runWorld(t, size, cfg, tc, train, val)
+			b, pb, errsB := runWorld(t, size, cfg, tc, train, val)
+			for k := range size {
+				if errsA[k] != nil || errsB[k] != nil {
+					t.Fatalf("rank %d: %v, %v", k, errsA[k], errsB[k])
+				}
+			}
+			if len(a[0].History) != tc.Epochs || len(b[0].History) != tc.Epochs {
+				t.Fatalf("%d and %d epochs, want %d", len(a[0].History), len(b[0].History), tc.Epochs)
+			}
 			for e := range a[0].History {
 				if a[0].History[e].TrainLoss != b[0].History[e].TrainLoss || a[0].History[e].ValLoss != b[0].History[e].ValLoss {
 					t.Fatalf("epoch %d differs between two runs", e+1)

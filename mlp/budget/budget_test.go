@@ -114,7 +114,9 @@ func TestNeedByHand(t *testing.T) {
 		t.Errorf("estimate\n %+v, want\n %+v", e, want)
 	}
 	r.Root, r.Plots, r.Singleton, r.Optimizer, r.KeepBest = true, true, true, "sgd", false
-	e, _ = Need(r)
+	if e, err = Need(r); err != nil {
+		t.Fatal(err)
+	}
 	if e.Optimizer != 19*8 || e.Best != 0 || e.Artifacts != 19*8+artifactBuffers+plotBuffers || e.Runtime != Runtime+Singleton {
 		t.Errorf("rank 0, sgd, no early stopping: %+v", e)
 	}
@@ -122,7 +124,7 @@ func TestNeedByHand(t *testing.T) {
 		t.Errorf("largest %q %q", part, flags)
 	}
 	big := Run{Arch: mlp.Config{In: 60, Hidden: []int{8}, Out: 1}, ElemSize: 4, MaxBatch: 1 << 20, Window: 60, Horizon: 1}
-	if e, _ := Need(big); !strings.Contains(func() string { p, _, f := e.Largest(); return p + f }(), "--batch_size") {
-		t.Errorf("a huge batch: %+v", e)
+	if e, err := Need(big); err != nil || !strings.Contains(func() string { p, _, f := e.Largest(); return p + f }(), "--batch_size") {
+		t.Errorf("a huge batch: %+v, %v", e, err)
 	}
 }

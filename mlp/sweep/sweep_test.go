@@ -62,8 +62,18 @@ func TestParseGrid(t *testing.T) {
 	}
 }
 
+// mustParseGrid parses a grid the test needs, failing the test if it cannot.
+func mustParseGrid(t *testing.T, s string) Grid {
+	t.Helper()
+	g, err := ParseGrid(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
 func TestPlan(t *testing.T) {
-	g, _ := ParseGrid("lr=1e-3,3e-4 scale=window,min/max seed=1..3")
+	g := mustParseGrid(t, "lr=1e-3,3e-4 scale=window,min/max seed=1..3")
 	runs := Plan(g)
 	if len(runs) != 12 || g.Runs() != 12 {
 		t.Fatalf("%d runs, want 12", len(runs))
@@ -110,7 +120,7 @@ func TestPlan(t *testing.T) {
 			t.Fatalf("order %d: cost %v after %v (index %d after %d)", i, order[i].Cost, order[i-1].Cost, order[i].Index, order[i-1].Index)
 		}
 	}
-	noSeed, _ := ParseGrid("seed=1..2")
+	noSeed := mustParseGrid(t, "seed=1..2")
 	if c := Plan(noSeed)[0].Config; c != "all" {
 		t.Errorf("a grid of seeds alone: config %q", c)
 	}
@@ -133,7 +143,7 @@ func report(val, test, pers, p float64) *eval.Report {
 // when another configuration's test MAE is lower: the test split never
 // chooses.
 func TestSummarizeSelectsOnValidation(t *testing.T) {
-	g, _ := ParseGrid("hidden_dim=64,128 seed=1..3")
+	g := mustParseGrid(t, "hidden_dim=64,128 seed=1..3")
 	runs := Plan(g)
 	results := []Result{
 		// hidden_dim=64: val 10, 12, 30 (median 12); test 25, 26, 27.
@@ -183,7 +193,7 @@ func TestSummarizeSelectsOnValidation(t *testing.T) {
 }
 
 func TestSummarizeNothingFinished(t *testing.T) {
-	g, _ := ParseGrid("lr=1,2")
+	g := mustParseGrid(t, "lr=1,2")
 	runs := Plan(g)
 	s := Summarize(g, []Result{{Run: runs[0], Status: Failed, Error: "x"}, {Run: runs[1], Status: Pending}})
 	if s.Selected() != nil || len(s.Ranking) != 2 || !math.IsInf(s.Ranking[0].ValMAE, 1) {
