@@ -61,9 +61,13 @@ func alignClocks(w *world) (traceClock, error) {
 	return traceClock{off, rtt}, nil
 }
 
+// maxTraceEvents bounds a rank's recorder: 2M spans, 64 MiB. A longer run
+// keeps its first 2M spans and the file says how many were dropped.
+const maxTraceEvents = 2 << 20
+
 // newTraceRecorder sizes a recorder for epochs of steps steps.
 func newTraceRecorder(epochs, steps int) *trace.Recorder {
-	return trace.NewRecorder(trace.EventsFor(epochs, steps))
+	return trace.NewRecorder(min(trace.EventsFor(epochs, steps), maxTraceEvents))
 }
 
 // gatherTrace sends every rank's spans and clock offset to rank 0, which
