@@ -42,7 +42,11 @@ func TestReadCSVEndlessStreams(t *testing.T) {
 		{"a line without end", io.MultiReader(strings.NewReader("Date,Close\n2000-01-03,"), &endless{line: []byte("9")}),
 			"line 2 is longer than 65536 bytes (the limit of a CSV line"},
 		{"a header without end", &endless{line: []byte("Date,")}, "line 1 is longer than 65536 bytes"},
-		{"a stream of short lines", io.MultiReader(strings.NewReader("Date,Close\n"), &endless{line: []byte("\n")}),
+		// Rows of a kilobyte, each within every limit and with a blank
+		// line after it, reach 64 MiB at about 65,000 rows: long before
+		// the row limit, so only the byte count can stop them.
+		{"rows of a kilobyte and blank lines", io.MultiReader(strings.NewReader("Date,Close,Note\n"),
+			&endless{line: []byte("2000-01-03,1469.25," + strings.Repeat("x", 1000) + "\n\n")}),
 			"more than 64 MiB (the limit of a CSV file"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
