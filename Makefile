@@ -3,7 +3,8 @@
 #   make run            install OpenMPI if missing, build, train on 4 ranks (NP=4)
 #   make run NP=2 ARGS="--epochs 5"
 #   make test           gofmt, go vet, go test ./..., the multi-rank tests under mpirun,
-#                       and (as root) the multi-host rehearsal in network namespaces
+#                       and (as root) the multi-host and Slurm rehearsals in network namespaces
+#   make slurm-rehearsal  a 3-node Slurm cluster on this machine running scripts/slurm/train.sbatch (root)
 #   make bench          every performance target, measured side by side, as one table (scripts/bench.sh)
 #   make costmodel      Allreduce cost model and projected scaling to 64 ranks (scripts/costmodel.sh, root)
 #   make lint           staticcheck
@@ -24,7 +25,7 @@ MPIRUN_FLAGS := $(if $(shell [ $(NP) -gt $(NPROC) ] && echo yes),--oversubscribe
 
 GOFILES := $(shell find . -name '*.go' -not -path './.git/*')
 
-.PHONY: all deps build run test vet fmt-check unit mpitest rehearsal bench costmodel lint sweep hpsweep sweepspeed clean
+.PHONY: all deps build run test vet fmt-check unit mpitest rehearsal slurm-rehearsal bench costmodel lint sweep hpsweep sweepspeed clean
 
 all: build
 
@@ -62,7 +63,14 @@ rehearsal: build
 	elif [ -n "$$CI" ]; then echo "rehearsal: needs root, and CI runs as root" >&2; exit 1; \
 	else echo "rehearsal: skipped (needs root: sudo make rehearsal)"; fi
 
-test: deps fmt-check vet unit mpitest rehearsal
+# A Slurm cluster of three nodes in network namespaces (installs slurm-wlm
+# and munge if missing); needs root, as the rehearsal above.
+slurm-rehearsal: build
+	@if [ "$$(id -u)" = 0 ]; then bash scripts/slurm-rehearsal.sh ./trainer; \
+	elif [ -n "$$CI" ]; then echo "slurm-rehearsal: needs root, and CI runs as root" >&2; exit 1; \
+	else echo "slurm-rehearsal: skipped (needs root: sudo make slurm-rehearsal)"; fi
+
+test: deps fmt-check vet unit mpitest rehearsal slurm-rehearsal
 
 bench: deps
 	bash scripts/bench.sh

@@ -1,5 +1,5 @@
 // Benchmarks of one training step at the named configurations, of its
-// parts, and of an LSTM epoch.
+// parts, and of an LSTM and a transformer epoch.
 package mlp
 
 import (
@@ -8,7 +8,8 @@ import (
 
 // benchConfigs are the named configurations of the performance table
 // (`trainer bench` in the main package defines the same mlp ones); "lstm"
-// is the LSTM compared with PyTorch (scripts/pytorch/time_lstm.py).
+// and "transformer" are the models compared with PyTorch
+// (scripts/pytorch/time_lstm.py, time_transformer.py).
 var benchConfigs = []struct {
 	name  string
 	cfg   Config
@@ -17,6 +18,7 @@ var benchConfigs = []struct {
 	{"default", Config{In: 60, Hidden: []int{128, 128}, Out: 1}, 128},
 	{"large", Config{In: 60, Hidden: []int{512, 512, 512}, Out: 1}, 1024},
 	{"lstm", Config{Model: ModelLSTM, In: 60, Hidden: []int{64}, Out: 1}, 128},
+	{"transformer", Config{Model: ModelTransformer, In: 60, Out: 1, DModel: 64, Heads: 4, Layers: 2, FF: 128}, 128},
 }
 
 // benchModel builds and initializes the model cfg names.
@@ -112,6 +114,15 @@ func BenchmarkPhases(b *testing.B) {
 func BenchmarkLSTMEpoch(b *testing.B) {
 	b.Run("float32", func(b *testing.B) { benchEpoch[float32](b, benchConfigs[2].cfg, 128, 3531, 756) })
 	b.Run("float64", func(b *testing.B) { benchEpoch[float64](b, benchConfigs[2].cfg, 128, 3531, 756) })
+}
+
+// BenchmarkTransformerEpoch times one epoch of the "transformer"
+// configuration at the size scripts/pytorch/time_transformer.py times
+// PyTorch on: 3,531 training windows in 28 steps of 128 (Adam), then the
+// loss on 756 validation windows, one rank, float32 and float64.
+func BenchmarkTransformerEpoch(b *testing.B) {
+	b.Run("float32", func(b *testing.B) { benchEpoch[float32](b, benchConfigs[3].cfg, 128, 3531, 756) })
+	b.Run("float64", func(b *testing.B) { benchEpoch[float64](b, benchConfigs[3].cfg, 128, 3531, 756) })
 }
 
 func benchEpoch[T Float](b *testing.B, cfg Config, batch, nTrain, nVal int) {

@@ -20,7 +20,7 @@ const (
 )
 
 // Models lists the model names Config.Model accepts, the default first.
-var Models = []string{ModelMLP, ModelLSTM}
+var Models = []string{ModelMLP, ModelLSTM, ModelTransformer}
 
 // Config is the shape of a model. Every model reads a sample as In values:
 // a window of Steps() time steps of Features() values each, step after step
@@ -155,6 +155,8 @@ func (c Config) Tensors() []Tensor {
 	switch c.Kind() {
 	case ModelLSTM:
 		return lstmTensors(c)
+	case ModelTransformer:
+		return transformerTensors(c)
 	default:
 		return mlpTensors(c)
 	}
@@ -169,13 +171,15 @@ func (c Config) NumParams() int {
 
 // FLOPsPerSample counts the floating-point operations of one sample's
 // forward and backward pass in the matrix products, a multiply-add counted
-// as 2 (see mlpFLOPs and lstmFLOPs). Elementwise work (biases, activations,
-// normalization, the loss) is not counted. Benchmarks divide these by time
-// for GFLOP/s.
+// as 2 (see mlpFLOPs, lstmFLOPs and transformerFLOPs). Elementwise work
+// (biases, activations, normalization, softmax, the loss) is not counted.
+// Benchmarks divide these by time for GFLOP/s.
 func (c Config) FLOPsPerSample() (fwd, bwd int64) {
 	switch c.Kind() {
 	case ModelLSTM:
 		return lstmFLOPs(c)
+	case ModelTransformer:
+		return transformerFLOPs(c)
 	default:
 		return mlpFLOPs(c)
 	}
@@ -188,17 +192,24 @@ func (c Config) ActivationValues(maxBatch int) int64 {
 	switch c.Kind() {
 	case ModelLSTM:
 		return lstmActivations(c, maxBatch)
+	case ModelTransformer:
+		return transformerActivations(c, maxBatch)
 	default:
 		return mlpActivations(c, maxBatch)
 	}
 }
 
-// String is the shape as "60-128-128-1 relu" for the mlp and
-// "lstm 60x1-64-1" (steps x features, hidden sizes, output) for the lstm.
+// String is the shape as "60-128-128-1 relu" for the mlp, "lstm 60x1-64-1"
+// (steps x features, hidden sizes, output) for the lstm and
+// "transformer 60x1 d64 h4 l2 ff128 -> 1" (steps x features, d_model,
+// heads, layers, feed-forward width, outputs) for the transformer.
 func (c Config) String() string {
 	switch c.Kind() {
 	case ModelLSTM:
 		return lstmString(c)
+	case ModelTransformer:
+		return fmt.Sprintf("transformer %dx%d d%d h%d l%d ff%d -> %d",
+			c.Steps(), c.features(), c.DModel, c.Heads, c.Layers, c.FF, c.Out)
 	default:
 		s := ""
 		for i, w := range c.widths() {

@@ -1,5 +1,6 @@
-// Package mlp is a data-parallel regressor, a multilayer perceptron or an
-// LSTM, generic over the element type (float32 or float64).
+// Package mlp is a data-parallel regressor, a multilayer perceptron, an
+// LSTM or a Transformer encoder, generic over the element type (float32 or
+// float64).
 //
 // A Net keeps every parameter in one flat slice, Params, and every gradient
 // in a second slice, Grads, with the same layout: for each layer l in order,
@@ -21,6 +22,16 @@
 // one GEMM over all steps. At float32 its sigmoid and tanh are the
 // package's own (about 1e-7 relative error) and its cell kernels run on
 // AVX2 where the CPU has it, giving the same bits as the Go loops.
+//
+// Transformer, the model "transformer", is a pre-LayerNorm Transformer
+// encoder read at the last position (PyTorch's nn.TransformerEncoderLayer
+// with norm_first=True), written the same way: one flat parameter slice
+// named tensor by tensor (Config.Tensors) and paired kernels
+// (layernormForward / layernormBackward with the cached mean and rstd,
+// attentionForward / attentionBackward with the cached softmax
+// probabilities, matrix products through one GEMM wrapper). Its last layer
+// works at the last position only. At float32 its softmax and LayerNorm
+// run on AVX2 where the CPU has it, with the bits of their Go loops.
 //
 // Loss is the mean squared error over samples and outputs, like PyTorch's
 // MSELoss(reduction="mean"). In data-parallel training each rank computes the

@@ -47,6 +47,8 @@ func NewModel[T Float](cfg Config, maxBatch int) (Model[T], error) {
 	switch cfg.Kind() {
 	case ModelLSTM:
 		return NewLSTM[T](cfg, maxBatch), nil
+	case ModelTransformer:
+		return NewTransformer[T](cfg, maxBatch), nil
 	default:
 		return NewNet[T](cfg, maxBatch), nil
 	}
