@@ -180,107 +180,113 @@ rerun_not_covered() {
 	done <"$list"
 }
 
-summary=()
-status=0
-for p in "${pkgs[@]}"; do
-	pretest_secs=
-	name=${p//\//-}
-	log=$OUT/$name.log
-	rm -f "$OUT/$name.lived"
-	start=$(date +%s)
-	goflags='-count=1 -vet=off "-ldflags=-linkmode=internal -w -s"'
-	if [[ -n ${REUSE:-} ]] && grep -q "Mutation testing completed" "$log" 2>/dev/null; then
-		# REUSE=1 OUT=dir: summarise a finished gremlins log of that folder
-		# again (after editing the list, or to gather packages run apart).
-		secs=$(grep -o '"elapsed_time":[0-9.]*' "$OUT/$name.json" | cut -d: -f2 | cut -d. -f1)
-		start=$((start - ${secs:-0}))
-		pretest_secs=60
-	elif ! GOFLAGS=$goflags go test "./$p" >"$OUT/$name.pretest" 2>&1; then
-		goflags='-count=1 -vet=off'
-		if ! GOFLAGS=$goflags go test "./$p" >"$OUT/$name.pretest" 2>&1; then
-			echo "mutate: the tests of $p fail before any mutation:" >&2
-			tail -20 "$OUT/$name.pretest" >&2
+# The whole run is one function, read in full before it starts: editing
+# this file while it runs (it runs for hours) cannot change what it does.
+main() {
+	summary=()
+	status=0
+	for p in "${pkgs[@]}"; do
+		pretest_secs=
+		name=${p//\//-}
+		log=$OUT/$name.log
+		rm -f "$OUT/$name.lived"
+		start=$(date +%s)
+		goflags='-count=1 -vet=off "-ldflags=-linkmode=internal -w -s"'
+		if [[ -n ${REUSE:-} ]] && grep -q "Mutation testing completed" "$log" 2>/dev/null; then
+			# REUSE=1 OUT=dir: summarise a finished gremlins log of that folder
+			# again (after editing the list, or to gather packages run apart).
+			secs=$(grep -o '"elapsed_time":[0-9.]*' "$OUT/$name.json" | cut -d: -f2 | cut -d. -f1)
+			start=$((start - ${secs:-0}))
+			pretest_secs=60
+		elif ! GOFLAGS=$goflags go test "./$p" >"$OUT/$name.pretest" 2>&1; then
+			goflags='-count=1 -vet=off'
+			if ! GOFLAGS=$goflags go test "./$p" >"$OUT/$name.pretest" 2>&1; then
+				echo "mutate: the tests of $p fail before any mutation:" >&2
+				tail -20 "$OUT/$name.pretest" >&2
+				exit 2
+			fi
+		fi
+		if [[ -z ${pretest_secs:-} ]]; then
+			pretest_secs=$(($(date +%s) - start))
+			# shellcheck disable=SC2046 # excludes is a list of flags
+			GOFLAGS=$goflags "$gremlins" unleash "./$p" $(excludes "$p") \
+				--workers "$WORKERS" --timeout-coefficient "$TIMEOUT_COEFF" \
+				-o "$OUT/$name.json" >"$log" 2>&1 || true
+		fi
+		if ! grep -q "Mutation testing completed" "$log"; then
+			echo "mutate: gremlins failed on $p:" >&2
+			tail -20 "$log" >&2
 			exit 2
 		fi
-	fi
-	if [[ -z ${pretest_secs:-} ]]; then
-		pretest_secs=$(($(date +%s) - start))
-		# shellcheck disable=SC2046 # excludes is a list of flags
-		GOFLAGS=$goflags "$gremlins" unleash "./$p" $(excludes "$p") \
-			--workers "$WORKERS" --timeout-coefficient "$TIMEOUT_COEFF" \
-			-o "$OUT/$name.json" >"$log" 2>&1 || true
-	fi
-	if ! grep -q "Mutation testing completed" "$log"; then
-		echo "mutate: gremlins failed on $p:" >&2
-		tail -20 "$log" >&2
-		exit 2
-	fi
-	# One line per mutant, "STATUS MUTATOR at FILE:LINE:COL" in the log
-	# (NOT COVERED, TIMED OUT and NOT VIABLE are two words), becomes
-	# "STATUS|MUTATOR|FILE:LINE:COL".
-	sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '
-		/ at [^ ]+:[0-9]+:[0-9]+[[:space:]]*$/ {
-			st = $(NF-3); if ($(NF-4) == "NOT" || $(NF-4) == "TIMED") st = $(NF-4) " " st
-			print st "|" $(NF-2) "|" $NF
-		}' >"$OUT/$name.gremlins"
-	gsecs=$(($(date +%s) - start))
-	rerun_not_covered "$p" "$OUT/$name.gremlins" >"$OUT/$name.mutants"
-	secs=$(($(date +%s) - start))
-	read -r teff tmcov <<<"$(gate "$p" | sed 's/^-$/- -/')"
-	line=$(awk -F'|' -v pkg="$p" -v equiv="$EQUIV" -v teff="$teff" -v tmcov="$tmcov" \
-		-v secs="$secs" -v lived="$OUT/$name.lived" '
-		BEGIN {
-			while ((getline l < equiv) > 0) {
-				if (l ~ /^[[:space:]]*(#|$)/) continue
-				split(l, f, /[[:space:]]+/)
-				if (f[1] == pkg) listed[f[2] " " f[3]] = 1
+		# One line per mutant, "STATUS MUTATOR at FILE:LINE:COL" in the log
+		# (NOT COVERED, TIMED OUT and NOT VIABLE are two words), becomes
+		# "STATUS|MUTATOR|FILE:LINE:COL".
+		sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '
+			/ at [^ ]+:[0-9]+:[0-9]+[[:space:]]*$/ {
+				st = $(NF-3); if ($(NF-4) == "NOT" || $(NF-4) == "TIMED") st = $(NF-4) " " st
+				print st "|" $(NF-2) "|" $NF
+			}' >"$OUT/$name.gremlins"
+		gsecs=$(($(date +%s) - start))
+		rerun_not_covered "$p" "$OUT/$name.gremlins" >"$OUT/$name.mutants"
+		secs=$(($(date +%s) - start))
+		read -r teff tmcov <<<"$(gate "$p" | sed 's/^-$/- -/')"
+		line=$(awk -F'|' -v pkg="$p" -v equiv="$EQUIV" -v teff="$teff" -v tmcov="$tmcov" \
+			-v secs="$secs" -v lived="$OUT/$name.lived" '
+			BEGIN {
+				while ((getline l < equiv) > 0) {
+					if (l ~ /^[[:space:]]*(#|$)/) continue
+					split(l, f, /[[:space:]]+/)
+					if (f[1] == pkg) listed[f[2] " " f[3]] = 1
+				}
 			}
-		}
-		{
-			st = $1; key = $3 " " $2
-			if (st == "KILLED ON RERUN") { rerun++; st = "KILLED" }
-			n[st]++
-			if (key in listed) {
-				seen[key] = 1
-				if (st == "KILLED") print "mutate: " pkg " " key ": listed, but killed (a stale entry)" > "/dev/stderr"
-				else eq[st]++
-			} else if (st == "LIVED" || st == "NOT COVERED")
-				print st " " pkg " " $3 " " $2 > lived
-		}
-		END {
-			for (k in listed) if (!(k in seen)) print "mutate: " pkg " " k ": listed, but no such mutant (a stale entry)" > "/dev/stderr"
-			k = n["KILLED"]+0; l = n["LIVED"]+0; nc = n["NOT COVERED"]+0
-			le = eq["LIVED"]+0; nce = eq["NOT COVERED"]+0
-			raweff = (k+l) ? 100*k/(k+l) : 100
-			rawcov = (k+l+nc) ? 100*(k+l)/(k+l+nc) : 100
-			eff = (k+l-le) ? 100*k/(k+l-le) : 100
-			cov = (k+l-le+nc-nce) ? 100*(k+l-le)/(k+l-le+nc-nce) : 100
-			verdict = "REPORT"
-			if (teff != "-") verdict = (eff >= teff && cov >= tmcov) ? "PASS" : "MISS"
-			printf "%s|%d|%d|%d|%d|%d|%d|%d|%.2f|%.2f|%.2f|%.2f|%s|%s|%s|%d|%d|%d\n", pkg, k+l+n["TIMED OUT"], k, l, le, nc, nce,
-				n["TIMED OUT"]+0, raweff, rawcov, eff, cov, teff, tmcov, verdict, secs, rerun+0, n["NOT VIABLE"]+0
-		}' "$OUT/$name.mutants")
-	IFS='|' read -r _ run k l le nc nce to raweff rawcov eff cov _ _ verdict _ rerun nv <<<"$line"
-	echo
-	echo "== $p: $((secs / 60))m$((secs % 60))s (gremlins $((gsecs / 60))m$((gsecs % 60))s, re-run of its not covered $(((secs - gsecs) / 60))m$(((secs - gsecs) % 60))s)"
-	echo "   runnable $run: killed $k ($rerun of them on re-run), lived $l ($le listed), timed out $to; not covered $nc ($nce listed); not viable $nv"
-	echo "   test efficacy $eff% (nothing set aside: $raweff%)"
-	echo "   mutant coverage $cov% (nothing set aside: $rawcov%)"
-	if [[ -s $OUT/$name.lived ]]; then
-		echo "   neither killed nor listed:"
-		sed 's/^/     /' "$OUT/$name.lived"
-	fi
-	summary+=("$line")
-	[[ $verdict == MISS ]] && status=1
-done
+			{
+				st = $1; key = $3 " " $2
+				if (st == "KILLED ON RERUN") { rerun++; st = "KILLED" }
+				n[st]++
+				if (key in listed) {
+					seen[key] = 1
+					if (st == "KILLED") print "mutate: " pkg " " key ": listed, but killed (a stale entry)" > "/dev/stderr"
+					else eq[st]++
+				} else if (st == "LIVED" || st == "NOT COVERED")
+					print st " " pkg " " $3 " " $2 > lived
+			}
+			END {
+				for (k in listed) if (!(k in seen)) print "mutate: " pkg " " k ": listed, but no such mutant (a stale entry)" > "/dev/stderr"
+				k = n["KILLED"]+0; l = n["LIVED"]+0; nc = n["NOT COVERED"]+0
+				le = eq["LIVED"]+0; nce = eq["NOT COVERED"]+0
+				raweff = (k+l) ? 100*k/(k+l) : 100
+				rawcov = (k+l+nc) ? 100*(k+l)/(k+l+nc) : 100
+				eff = (k+l-le) ? 100*k/(k+l-le) : 100
+				cov = (k+l-le+nc-nce) ? 100*(k+l-le)/(k+l-le+nc-nce) : 100
+				verdict = "REPORT"
+				if (teff != "-") verdict = (eff >= teff && cov >= tmcov) ? "PASS" : "MISS"
+				printf "%s|%d|%d|%d|%d|%d|%d|%d|%.2f|%.2f|%.2f|%.2f|%s|%s|%s|%d|%d|%d\n", pkg, k+l+n["TIMED OUT"], k, l, le, nc, nce,
+					n["TIMED OUT"]+0, raweff, rawcov, eff, cov, teff, tmcov, verdict, secs, rerun+0, n["NOT VIABLE"]+0
+			}' "$OUT/$name.mutants")
+		IFS='|' read -r _ run k l le nc nce to raweff rawcov eff cov _ _ verdict _ rerun nv <<<"$line"
+		echo
+		echo "== $p: $((secs / 60))m$((secs % 60))s (gremlins $((gsecs / 60))m$((gsecs % 60))s, re-run of its not covered $(((secs - gsecs) / 60))m$(((secs - gsecs) % 60))s)"
+		echo "   runnable $run: killed $k ($rerun of them on re-run), lived $l ($le listed), timed out $to; not covered $nc ($nce listed); not viable $nv"
+		echo "   test efficacy $eff% (nothing set aside: $raweff%)"
+		echo "   mutant coverage $cov% (nothing set aside: $rawcov%)"
+		if [[ -s $OUT/$name.lived ]]; then
+			echo "   neither killed nor listed:"
+			sed 's/^/     /' "$OUT/$name.lived"
+		fi
+		summary+=("$line")
+		[[ $verdict == MISS ]] && status=1
+	done
 
-echo
-for s in "${summary[@]}"; do
-	IFS='|' read -r p _ _ _ _ _ _ _ _ _ eff cov teff tmcov verdict secs <<<"$s"
-	if [[ $verdict == REPORT ]]; then
-		printf 'mutate: %-5s %-11s efficacy %6s%%  coverage %6s%%  (not gated)  %dm%02ds\n' "$verdict" "$p" "$eff" "$cov" $((secs / 60)) $((secs % 60))
-	else
-		printf 'mutate: %-5s %-11s efficacy %6s%% (>= %s)  coverage %6s%% (>= %s)  %dm%02ds\n' "$verdict" "$p" "$eff" "$teff" "$cov" "$tmcov" $((secs / 60)) $((secs % 60))
-	fi
-done
-exit $status
+	echo
+	for s in "${summary[@]}"; do
+		IFS='|' read -r p _ _ _ _ _ _ _ _ _ eff cov teff tmcov verdict secs <<<"$s"
+		if [[ $verdict == REPORT ]]; then
+			printf 'mutate: %-5s %-11s efficacy %6s%%  coverage %6s%%  (not gated)  %dm%02ds\n' "$verdict" "$p" "$eff" "$cov" $((secs / 60)) $((secs % 60))
+		else
+			printf 'mutate: %-5s %-11s efficacy %6s%% (>= %s)  coverage %6s%% (>= %s)  %dm%02ds\n' "$verdict" "$p" "$eff" "$teff" "$cov" "$tmcov" $((secs / 60)) $((secs % 60))
+		fi
+	done
+	return $status
+}
+
+main; exit $?

@@ -170,6 +170,39 @@ func TestDieboldMariano(t *testing.T) {
 	}
 }
 
+// Forecasts h steps ahead: the same differentials as "lag 1 Newey-West"
+// above, whose statistic the HLN factor sqrt((n+1-2h+h(h-1)/n)/n) scales
+// by h; and a lag beyond n-1 is cut to n-1. The expected values were
+// computed apart: the formula in plain arithmetic, the two-sided p-value
+// from the regularized incomplete beta function I_{nu/(nu+t^2)}(nu/2, 1/2).
+func TestDieboldMarianoHorizonAndLag(t *testing.T) {
+	a, b := []float64{1.5, 0.8, 1.9, 1.3, 2.1, 0.6}, []float64{1, 1, 1, 1, 1, 1}
+	for _, tc := range []struct {
+		name         string
+		a, b         []float64
+		h, lag, want int
+		stat, p      float64
+	}{
+		{"h 2", a, b, 2, 1, 1, 1.9206833133663401, 0.11282977617181723},
+		{"h 3, lag 2", a, b, 3, 2, 2, 1.4619813944249602, 0.20359785557998647},
+		{"lag 50 of 5 differentials is lag 4", []float64{1, 2, 3, 4, -1}, []float64{0, 0, 0, 0, 0}, 1, 50, 4,
+			4.196271637081413, 0.01373696054049612},
+		{"lag 4 of 5 differentials", []float64{1, 2, 3, 4, -1}, []float64{0, 0, 0, 0, 0}, 1, 4, 4,
+			4.196271637081413, 0.01373696054049612},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := DieboldMariano(tc.a, tc.b, tc.h, tc.lag)
+			if r.Lag != tc.want {
+				t.Errorf("lag %d, want %d", r.Lag, tc.want)
+			}
+			near(t, "statistic", r.Statistic, tc.stat)
+			if math.Abs(r.PValue-tc.p) > 1e-9 {
+				t.Errorf("p = %.12g, want %.12g", r.PValue, tc.p)
+			}
+		})
+	}
+}
+
 func TestNeweyWestLag(t *testing.T) {
 	for _, tc := range []struct{ n, h, want int }{{100, 1, 4}, {758, 1, 6}, {4, 1, 1}, {758, 10, 9}, {1, 1, 1}} {
 		if got := NeweyWestLag(tc.n, tc.h); got != tc.want {
@@ -201,5 +234,70 @@ func TestSummary(t *testing.T) {
 				t.Errorf("Summary:\n got %s\nwant %s", got, tc.want)
 			}
 		})
+	}
+}
+
+// The linear baseline of windows whose next value is exactly 2 x1 - x2 + 1
+// is that plane; persistence repeats each window's last input.
+func TestBaselines(t *testing.T) {
+	ds := handDataset(true)
+	ds.Train = data.Split{N: 4, X: []float64{1, 2, 2, 3, 3, 5, 5, 4}, Y: []float64{1, 2, 2, 7}}
+	val, test, err := Baselines(ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// handSplit's windows: (-0.01, 0), (0.02, 0), (0, 0), (0.1, 0).
+	wantLinear := []float64{0.98, 1.04, 1, 1.2}
+	for _, p := range []Predictions{val, test} {
+		for i, v := range p.Linear {
+			if math.Abs(v-wantLinear[i]) > 1e-9 {
+				t.Errorf("linear[%d] = %v, want %v", i, v, wantLinear[i])
+			}
+		}
+		for i, v := range p.Persistence {
+			if v != ds.Val.X[2*i+1] {
+				t.Errorf("persistence[%d] = %v, want the window's last input %v", i, v, ds.Val.X[2*i+1])
+			}
+		}
+	}
+	ds.Train = data.Split{}
+	if _, _, err := Baselines(ds); err == nil || !strings.Contains(err.Error(), "linear baseline: mlp: OLS on no samples") {
+		t.Errorf("no training windows: err = %v", err)
+	}
+}
+
+// Each window's error is the mean over its h outputs.
+func TestWindowAbsErr(t *testing.T) {
+	got := windowAbsErr([]float64{1, -2, 3, 4, 0, 6}, []float64{0, 0, 0, 0, 0, 0}, 2)
+	want := []float64{1.5, 3.5, 3}
+	if len(got) != len(want) {
+		t.Fatalf("%v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("window %d: %v, want %v", i, got[i], want[i])
+		}
+	}
+}
+
+// Three windows are the fewest the Diebold-Mariano test takes.
+func TestEvaluateFewWindows(t *testing.T) {
+	for _, n := range []int{2, 3} {
+		ds := handDataset(true)
+		for _, s := range []*data.Split{&ds.Val, &ds.Test} {
+			s.N, s.X, s.Y, s.Last, s.Target = n, s.X[:2*n], s.Y[:n], s.Last[:n], s.Target[:n]
+		}
+		p := handPredictions()
+		p.Model, p.Persistence, p.Linear = p.Model[:n], p.Persistence[:n], p.Linear[:n]
+		r := Evaluate(ds, p, p)
+		if (r.Test.DM != nil) != (n == 3) || (r.Val.DM != nil) != (n == 3) {
+			t.Errorf("%d windows: test DM %+v, val DM %+v", n, r.Test.DM, r.Val.DM)
+		}
+		if n == 3 && r.Test.DM.N != 3 {
+			t.Errorf("3 windows: DM of %d", r.Test.DM.N)
+		}
+		if sum := Summary(r.Test); (n == 2) != strings.Contains(sum, "too few windows (2)") {
+			t.Errorf("%d windows: %s", n, sum)
+		}
 	}
 }

@@ -114,6 +114,9 @@ func TestPlan(t *testing.T) {
 	if v := runs[11].Value(g, "seed"); v != "3" || runs[11].Value(g, "hidden_dim") != "" {
 		t.Errorf("value of seed %q", v)
 	}
+	if !g.Has("lr") || !g.Has("seed") || g.Has("hidden_dim") || g.Has("") {
+		t.Errorf("Has: lr %v, seed %v, hidden_dim %v, empty %v; want true, true, false, false", g.Has("lr"), g.Has("seed"), g.Has("hidden_dim"), g.Has(""))
+	}
 	for i := range runs {
 		runs[i].Cost = float64(i % 5)
 	}
