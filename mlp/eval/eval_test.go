@@ -301,3 +301,102 @@ func TestEvaluateFewWindows(t *testing.T) {
 		}
 	}
 }
+
+// Three windows of two closes forecast two steps ahead, scaled by the
+// window's last close (100, 200, 50). In points the model's outputs are
+// 102, 80 | 220, 196 | 51.5, 51.5 against targets 80, 80 | 220, 160 |
+// 51, 49: errors 22, 0, 0, 36, 0.5, 2.5, so MAE 61/6 and RMSE
+// sqrt(1786.5/6). The direction of each window's first step: down (model
+// up), up (up), up (up): 2 of 3. Persistence (the last close) errs by 20,
+// 20 | 20, 40 | 1, 1; the window errors 11, 18, 1.5 against 20, 30, 1
+// give the Diebold-Mariano differentials -9, -12, 0.5, tested with h = 2
+// and lag 1 (worked apart in plain arithmetic and the incomplete beta).
+func TestEvaluateHorizonTwo(t *testing.T) {
+	split := data.Split{
+		N:      3,
+		X:      []float64{-0.01, 0, 0.05, 0, -0.2, 0},
+		Y:      []float64{-0.2, -0.2, 0.1, -0.2, 0.02, -0.02},
+		Last:   []float64{100, 200, 50},
+		Target: []float64{80, 80, 220, 160, 51, 49},
+	}
+	model := []float64{0.02, -0.2, 0.1, -0.02, 0.03, 0.03}
+	p := Predictions{Model: model, Persistence: make([]float64, 6), Linear: model}
+	for _, pts := range []bool{true, false} {
+		ds := &data.Dataset{Opts: data.Options{Window: 2, Horizon: 2}, Val: split, Test: split}
+		if pts {
+			ds.Norm = data.Normalizer{Kind: data.ScaleWindow}
+		} else {
+			for _, s := range []*data.Split{&ds.Val, &ds.Test} {
+				s.Last, s.Target = nil, nil
+			}
+		}
+		r := Evaluate(ds, p, p)
+		if d := r.Test.Model.DirAcc; d == nil || math.Abs(*d-2.0/3) > 1e-12 {
+			t.Errorf("points %v: direction %v, want 2/3", pts, d)
+		}
+		near(t, "MAE", r.Test.Model.MAE, 0.46/6)
+		if !pts {
+			continue
+		}
+		if r.Test.Model.MAEPoints == nil || math.Abs(*r.Test.Model.MAEPoints-61.0/6) > 1e-9 ||
+			math.Abs(*r.Test.Model.RMSEPoints-17.255433926737396) > 1e-9 {
+			t.Errorf("points: MAE %v RMSE %v, want 61/6 and sqrt(1786.5/6)", *r.Test.Model.MAEPoints, *r.Test.Model.RMSEPoints)
+		}
+		dm := r.Test.DM
+		if dm == nil || dm.N != 3 || dm.Lag != 1 {
+			t.Fatalf("DM %+v, want 3 differentials at lag 1", dm)
+		}
+		near(t, "mean differential", dm.MeanDiff, -20.5/3)
+		if math.Abs(dm.Statistic+1.2637838595683455) > 1e-9 || math.Abs(dm.PValue-0.33366357889115517) > 1e-9 {
+			t.Errorf("DM statistic %v p %v, want -1.26378385957 and 0.333663578891", dm.Statistic, dm.PValue)
+		}
+	}
+}
+
+// Print's table, checked against rows of a run's output in the README
+// (val split, model and persistence), and without index points.
+func TestPrint(t *testing.T) {
+	f := func(v float64) *float64 { return &v }
+	sr := SplitReport{N: 756,
+		Model:       Scores{MSE: 0.000067, MAE: 0.005803, R2: 0.0034, RMSEPoints: f(16.51), MAEPoints: f(11.86), DirAcc: f(0.505)},
+		Persistence: Scores{MSE: 0.000067, MAE: 0.005788, R2: -0.0021, RMSEPoints: f(16.53), MAEPoints: f(11.81)},
+		Linear:      Scores{MSE: 0.000069, MAE: 0.005900, R2: -0.0375, RMSEPoints: f(16.82), MAEPoints: f(12.04), DirAcc: f(0.533)},
+		Skill:       1 - 11.86/11.81,
+	}
+	var b strings.Builder
+	Print(&b, Report{Val: sr, Test: sr, Points: true})
+	lines := strings.Split(b.String(), "\n")
+	for i, want := range []string{
+		"split  predictor           MSE        MAE       R2     RMSE pts     MAE pts  dir acc",
+		"val    model          0.000067   0.005803   0.0034        16.51       11.86    50.5%",
+		"val    persistence    0.000067   0.005788  -0.0021        16.53       11.81      n/a",
+		"val    linear         0.000069   0.005900  -0.0375        16.82       12.04    53.3%",
+	} {
+		if lines[i] != want {
+			t.Errorf("line %d:\n got %q\nwant %q", i, lines[i], want)
+		}
+	}
+	if len(lines) != 9 || !strings.HasPrefix(lines[7], "test: too few windows (756)") || strings.Contains(b.String(), "index points: n/a") {
+		t.Errorf("output:\n%s", b.String())
+	}
+	b.Reset()
+	sr.Model.RMSEPoints, sr.Model.MAEPoints = nil, nil
+	Print(&b, Report{Val: sr, Test: sr})
+	out := b.String()
+	if !strings.Contains(out, "val    model          0.000067   0.005803   0.0034          n/a         n/a    50.5%\n") ||
+		!strings.Contains(out, "\nindex points: n/a (the data carries no normalizer statistics; figures are on the file's scale)\n") {
+		t.Errorf("output without points:\n%s", out)
+	}
+}
+
+// Directions are called in points when there are points: an output of
+// 1e-17 above the last close (scaled by it) is 100 points exactly, no move,
+// as the target is; on the scaled values alone it would be a rise.
+func TestDirectionInPoints(t *testing.T) {
+	s := data.Split{N: 1, X: []float64{-0.01, 0}, Y: []float64{0}, Last: []float64{100}, Target: []float64{100}}
+	ds := &data.Dataset{Opts: data.Options{Window: 2, Horizon: 1}, Norm: data.Normalizer{Kind: data.ScaleWindow}, Val: s, Test: s}
+	p := Predictions{Model: []float64{1e-17}, Persistence: []float64{0}, Linear: []float64{1e-17}}
+	if d := Evaluate(ds, p, p).Test.Model.DirAcc; d == nil || *d != 1 {
+		t.Errorf("direction %v, want 1 (no move called no move)", d)
+	}
+}
