@@ -185,6 +185,8 @@ func TestFetchRetries(t *testing.T) {
 		{"500 then success", []reply{{code: 500, body: "oops"}, ok}, 2},
 		{"429 then success", []reply{{code: 429, retryAfter: "0"}, ok}, 2},
 		{"429 with HTTP-date Retry-After", []reply{{code: 429, retryAfter: "Mon, 02 Jan 2006 15:04:05 GMT"}, ok}, 2},
+		// One second is within MaxRetryAfter (30 s): waited, not refused.
+		{"429 with Retry-After 1", []reply{{code: 429, retryAfter: "1"}, ok}, 2},
 		{"three 502s then success", []reply{{code: 502}, {code: 502}, {code: 503}, ok}, 4},
 	}
 	for _, tt := range tests {
@@ -201,6 +203,20 @@ func TestFetchRetries(t *testing.T) {
 				t.Errorf("%d requests, want %d", n, tt.requests)
 			}
 		})
+	}
+}
+
+// A zero Timeout means DefaultTimeout (30 s) per attempt, not none at all.
+func TestFetchDefaultTimeout(t *testing.T) {
+	srv := newFakeServer(t, reply{code: 200, file: "yahoo-chart-gspc.json"})
+	o := srv.opts(SourceYahoo, "^GSPC")
+	o.Timeout = 0
+	s, err := Fetch(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(s.Values, gspcCloses) {
+		t.Errorf("values %v, want %v", s.Values, gspcCloses)
 	}
 }
 
