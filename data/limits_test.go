@@ -83,6 +83,24 @@ func TestReadCSVLongField(t *testing.T) {
 	}
 }
 
+// A header of MaxCSVField columns and a field of MaxCSVField bytes are
+// within the limits; one more of either is not.
+func TestReadCSVAtLimits(t *testing.T) {
+	header := "Date,Close" + strings.Repeat(",N", MaxCSVField-2)
+	row := "2000-01-03,1469.25," + strings.Repeat("x", MaxCSVField) + strings.Repeat(",", MaxCSVField-3)
+	s, _, err := ReadCSV(strings.NewReader(header+"\n"+row+"\n"), "wide.csv", "close")
+	if err != nil {
+		t.Fatalf("%d columns, a field of %d bytes: %v", MaxCSVField, MaxCSVField, err)
+	}
+	if s.Len() != 1 || s.Values[0] != 1469.25 {
+		t.Errorf("values %v, want [1469.25]", s.Values)
+	}
+	_, _, err = ReadCSV(strings.NewReader(header+",N\n"+row+",\n"), "wider.csv", "close")
+	if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "a header of 1025 columns (the limit is 1024)") {
+		t.Errorf("err = %v, want ErrTooLarge for 1025 columns", err)
+	}
+}
+
 func TestReadNPZLimits(t *testing.T) {
 	t.Run("not a regular file", func(t *testing.T) {
 		_, err := ReadNPZ(t.TempDir())
