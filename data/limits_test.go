@@ -101,6 +101,23 @@ func TestReadCSVAtLimits(t *testing.T) {
 	}
 }
 
+// MaxCSVRows data rows are read, null rows counted among them; one more
+// row is refused.
+func TestReadCSVRowLimit(t *testing.T) {
+	nulls := strings.Repeat("2000-01-03,null\n", MaxCSVRows-1)
+	s, rep, err := ReadCSV(strings.NewReader("Date,Close\n"+nulls+"2000-01-04,1469.25\n"), "full.csv", "close")
+	if err != nil {
+		t.Fatalf("%d rows: %v", MaxCSVRows, err)
+	}
+	if s.Len() != 1 || rep.Nulls != MaxCSVRows-1 {
+		t.Errorf("%d values, %d nulls; want 1 and %d", s.Len(), rep.Nulls, MaxCSVRows-1)
+	}
+	_, _, err = ReadCSV(strings.NewReader("Date,Close\n"+nulls+"2000-01-03,null\n2000-01-04,1469.25\n"), "over.csv", "close")
+	if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "data: over.csv: more than 500000 data rows") {
+		t.Errorf("err = %v, want ErrTooLarge for %d rows", err, MaxCSVRows+1)
+	}
+}
+
 func TestReadNPZLimits(t *testing.T) {
 	t.Run("not a regular file", func(t *testing.T) {
 		_, err := ReadNPZ(t.TempDir())
