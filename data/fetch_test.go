@@ -407,3 +407,35 @@ func TestParseRetryAfter(t *testing.T) {
 		}
 	}
 }
+
+// The defaults FetchOptions documents, filled in before any request.
+func TestFetchOptionsDefaults(t *testing.T) {
+	var o FetchOptions
+	o.defaults()
+	if o.Source != SourceYahoo || o.Column != "close" || o.BaseURL != "https://query1.finance.yahoo.com" ||
+		o.Client != http.DefaultClient || o.Retries != 3 || o.Timeout != 30*time.Second || o.Backoff != time.Second ||
+		o.UserAgent != DefaultUserAgent || !o.From.Equal(day("1900-01-01")) || time.Since(o.To) > time.Minute {
+		t.Errorf("zero options became %+v", o)
+	}
+	tests := []struct {
+		name string
+		in   FetchOptions
+		want func(FetchOptions) bool
+	}{
+		{"stooq's host", FetchOptions{Source: SourceStooq}, func(o FetchOptions) bool { return o.BaseURL == "https://stooq.com" }},
+		{"trailing slashes", FetchOptions{BaseURL: "http://h//"}, func(o FetchOptions) bool { return o.BaseURL == "http://h" }},
+		{"no retries", FetchOptions{Retries: -1}, func(o FetchOptions) bool { return o.Retries == 0 }},
+		{"two retries", FetchOptions{Retries: 2}, func(o FetchOptions) bool { return o.Retries == 2 }},
+		{"negative timeout and backoff", FetchOptions{Timeout: -1, Backoff: -1},
+			func(o FetchOptions) bool { return o.Timeout == 30*time.Second && o.Backoff == time.Second }},
+		{"timeout and backoff kept", FetchOptions{Timeout: time.Millisecond, Backoff: time.Microsecond},
+			func(o FetchOptions) bool { return o.Timeout == time.Millisecond && o.Backoff == time.Microsecond }},
+	}
+	for _, tt := range tests {
+		o := tt.in
+		o.defaults()
+		if !tt.want(o) {
+			t.Errorf("%s: %+v", tt.name, o)
+		}
+	}
+}
