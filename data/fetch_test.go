@@ -136,22 +136,32 @@ func TestFetchYahooColumnsAndRange(t *testing.T) {
 	tests := []struct {
 		name   string
 		column string
+		from   string // default 2020-01-01
 		to     string
 		want   []float64
+		dates  []string // default gspcDays[:len(want)]
 	}{
-		{"close", "close", "2020-01-31", gspcCloses},
-		{"default column", "", "2020-01-31", gspcCloses},
-		{"adjclose", "adjclose", "2020-01-31", gspcAdjCloses},
-		{"Adj Close", "Adj Close", "2020-01-31", gspcAdjCloses},
-		{"open", "open", "2020-01-31", []float64{3244.669921875, 3226.360107421875, 3217.550048828125, 3238.590087890625}},
-		{"volume", "volume", "2020-01-31", []float64{3459930000, 3484700000, 3702460000, 3720890000}},
-		{"to is inclusive", "close", "2020-01-06", gspcCloses[:3]},
-		{"to is inclusive, adjclose", "adjclose", "2020-01-06", gspcAdjCloses[:3]},
+		{"close", "close", "", "2020-01-31", gspcCloses, nil},
+		{"default column", "", "", "2020-01-31", gspcCloses, nil},
+		{"adjclose", "adjclose", "", "2020-01-31", gspcAdjCloses, nil},
+		{"Adj Close", "Adj Close", "", "2020-01-31", gspcAdjCloses, nil},
+		{"open", "open", "", "2020-01-31", []float64{3244.669921875, 3226.360107421875, 3217.550048828125, 3238.590087890625}, nil},
+		{"volume", "volume", "", "2020-01-31", []float64{3459930000, 3484700000, 3702460000, 3720890000}, nil},
+		{"to is inclusive", "close", "", "2020-01-06", gspcCloses[:3], nil},
+		{"to is inclusive, adjclose", "adjclose", "", "2020-01-06", gspcAdjCloses[:3], nil},
+		{"from is inclusive", "close", "2020-01-03", "2020-01-06", gspcCloses[1:3], gspcDays[1:3]},
+		{"one day", "close", "2020-01-08", "2020-01-08", gspcCloses[3:], gspcDays[3:]},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			o := srv.opts(SourceYahoo, "^GSPC")
 			o.Column, o.To = tt.column, day(tt.to)
+			if tt.from != "" {
+				o.From = day(tt.from)
+			}
+			if tt.dates == nil {
+				tt.dates = gspcDays[:len(tt.want)]
+			}
 			s, err := Fetch(context.Background(), o)
 			if err != nil {
 				t.Fatal(err)
@@ -159,8 +169,8 @@ func TestFetchYahooColumnsAndRange(t *testing.T) {
 			if !slices.Equal(s.Values, tt.want) {
 				t.Errorf("values %v, want %v", s.Values, tt.want)
 			}
-			if dates := days(s); !slices.Equal(dates, gspcDays[:len(tt.want)]) {
-				t.Errorf("dates %v, want %v", dates, gspcDays[:len(tt.want)])
+			if dates := days(s); !slices.Equal(dates, tt.dates) {
+				t.Errorf("dates %v, want %v", dates, tt.dates)
 			}
 		})
 	}
