@@ -185,6 +185,22 @@ func days(s *Series) []string {
 	return out
 }
 
+// A day is its timestamp in the exchange's time: Tokyo (UTC+9) opens at
+// 00:00 UTC, which is 09:00 of the same day there and 15:00 of the day
+// before in New York.
+func TestFetchYahooGMTOffset(t *testing.T) {
+	// 1578268800 is 2020-01-06 00:00 UTC, 1578355200 the day after.
+	srv := newFakeServer(t, reply{code: 200, body: `{"chart":{"result":[{"meta":{"gmtoffset":32400},` +
+		`"timestamp":[1578268800,1578355200],"indicators":{"quote":[{"close":[23204.86,23575.72]}]}}]}}`})
+	s, err := Fetch(context.Background(), srv.opts(SourceYahoo, "^N225"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := days(s), []string{"2020-01-06", "2020-01-07"}; !slices.Equal(got, want) {
+		t.Errorf("days %v, want %v", got, want)
+	}
+}
+
 func TestFetchRetries(t *testing.T) {
 	ok := reply{code: 200, file: "yahoo-chart-gspc.json"}
 	tests := []struct {
@@ -268,6 +284,11 @@ func TestFetchErrors(t *testing.T) {
 			`"indicators":{"quote":[{"close":[1,0]}]}}]}}`}}, sentinel: ErrNonPos, requests: 1, want: prefix + "2020-01-03: non-positive close 0"},
 		{name: "no adjclose", replies: []reply{{code: 200, body: `{"chart":{"result":[{"timestamp":[1577975400],` +
 			`"indicators":{"quote":[{"close":[1]}]}}]}}`}}, edit: func(o *FetchOptions) { o.Column = "adjclose" },
+			requests: 1, want: prefix + `response has no "adjclose" values`},
+		{name: "empty quote", replies: []reply{{code: 200, body: `{"chart":{"result":[{"timestamp":[1577975400],` +
+			`"indicators":{"quote":[]}}]}}`}}, requests: 1, want: prefix + `response has no "close" values`},
+		{name: "empty adjclose", replies: []reply{{code: 200, body: `{"chart":{"result":[{"timestamp":[1577975400],` +
+			`"indicators":{"quote":[{"close":[1]}],"adjclose":[]}}]}}`}}, edit: func(o *FetchOptions) { o.Column = "adjclose" },
 			requests: 1, want: prefix + `response has no "adjclose" values`},
 		{name: "empty range", replies: []reply{{code: 200, body: `{"chart":{"result":[{"indicators":{"quote":[{}]}}]}}`}},
 			sentinel: ErrNoRows, requests: 1, want: prefix + "no data rows: no days in range"},

@@ -100,6 +100,26 @@ func TestNPZRoundTrip(t *testing.T) {
 	}
 }
 
+// A split of a single window is the smallest the layout holds.
+func TestNPZRoundTripOneWindow(t *testing.T) {
+	d := smallDataset(t)
+	w, h := d.Opts.Window, d.Opts.Horizon
+	v := &d.Val
+	*v = Split{N: 1, X: v.X[:w], Y: v.Y[:h], Last: v.Last[:1], Target: v.Target[:h], Dates: v.Dates[:1]}
+	path := filepath.Join(t.TempDir(), "one.npz")
+	if err := WriteNPZ(path, d); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadNPZ(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Val.N != 1 {
+		t.Fatalf("val split of %d windows, want 1", back.Val.N)
+	}
+	sameDataset(t, d, back)
+}
+
 func TestNPZLayout(t *testing.T) {
 	d := smallDataset(t)
 	path := filepath.Join(t.TempDir(), "d.npz")
