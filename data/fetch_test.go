@@ -470,3 +470,27 @@ func TestFetchOptionsDefaults(t *testing.T) {
 		}
 	}
 }
+
+func TestRetryWait(t *testing.T) {
+	tests := []struct {
+		backoff time.Duration
+		attempt int
+		want    time.Duration
+	}{
+		{time.Second, 1, time.Second},
+		{time.Second, 2, 2 * time.Second},
+		{time.Second, 3, 4 * time.Second},
+		{time.Second, 6, 32 * time.Second},
+		{time.Second, 7, time.Minute}, // 64 s, over maxBackoff
+		{time.Minute, 1, time.Minute},
+		{time.Nanosecond, 31, 1 << 30}, // 2^30 ns, about 1.07 s
+		{time.Nanosecond, 40, 1 << 30}, // the doubling stops after 30
+		{1 << 34, 31, time.Minute},     // 2^64 ns overflows to 0
+		{1 << 33, 31, time.Minute},     // 2^63 ns overflows to a negative wait
+	}
+	for _, tt := range tests {
+		if got := retryWait(tt.backoff, tt.attempt); got != tt.want {
+			t.Errorf("retryWait(%v, %d) = %v, want %v", tt.backoff, tt.attempt, got, tt.want)
+		}
+	}
+}
