@@ -494,3 +494,27 @@ func TestRetryWait(t *testing.T) {
 		}
 	}
 }
+
+// Retry-After decides the wait when present: 0 s retries at once however
+// long the backoff, and MaxRetryAfter itself is waited (here until the
+// context ends), not refused.
+func TestFetchRetryAfterWaits(t *testing.T) {
+	ok := reply{code: 200, file: "yahoo-chart-gspc.json"}
+	t.Run("zero", func(t *testing.T) {
+		srv := newFakeServer(t, reply{code: 429, retryAfter: "0"}, ok)
+		o := srv.opts(SourceYahoo, "^GSPC")
+		o.Backoff = time.Hour
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if _, err := Fetch(ctx, o); err != nil {
+			t.Fatalf("%v: waited the backoff instead of Retry-After: 0", err)
+		}
+	})
+	t.Run("MaxRetryAfter", func(t *testing.T) {
+		srv := newFakeServer(t, reply{code: 429, retryAfter: "30"}, ok)
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		_, err := Fetch(ctx, srv.opts(SourceYahoo, "^GSPC"))
+		wantErr(t, err, "context deadline exceeded (while waiting to retry HTTP 429 Too Many Requests)")
+	})
+}
