@@ -518,3 +518,20 @@ func TestFetchRetryAfterWaits(t *testing.T) {
 		wantErr(t, err, "context deadline exceeded (while waiting to retry HTTP 429 Too Many Requests)")
 	})
 }
+
+// snippet folds white space and keeps at most 120 runes, marking a cut.
+func TestSnippet(t *testing.T) {
+	r120 := strings.Repeat("é", 120)
+	tests := []struct{ in, want string }{
+		{"", ""},
+		{"  a\n\tb  ", "a b"},
+		{r120, r120},
+		{r120 + "x", r120 + "..."},
+		{strings.Repeat("ab ", 400), strings.Repeat("ab ", 40) + "..."}, // 120 runes end in a space
+	}
+	for _, tt := range tests {
+		if got := snippet([]byte(tt.in)); got != tt.want {
+			t.Errorf("snippet(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
