@@ -5,6 +5,7 @@ package data
 
 import (
 	"archive/zip"
+	"bytes"
 	"errors"
 	"io"
 	"os"
@@ -161,5 +162,60 @@ func writeNPYHeaderOnly(t *testing.T, path, entry, dict string) {
 	}
 	if err := z.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// chunks yields each of its chunks in a Read of its own.
+type chunks [][]byte
+
+func (c *chunks) Read(p []byte) (int, error) {
+	if len(*c) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, (*c)[0])
+	if (*c)[0] = (*c)[0][n:]; len((*c)[0]) == 0 {
+		*c = (*c)[1:]
+	}
+	return n, nil
+}
+
+// boundedReader at its limits, whatever the cut between reads: a line of
+// MaxCSVLine bytes before its newline and a stream of MaxCSVBytes bytes
+// pass; one byte more fails.
+func TestBoundedReaderLimits(t *testing.T) {
+	line := func(n int) []byte { return []byte(strings.Repeat("x", n)) }
+	lines := func(total int) []byte { // total bytes of 1 KiB lines
+		return bytes.Repeat(append(line(1023), '\n'), total>>10)
+	}
+	tests := []struct {
+		name string
+		in   chunks
+		err  string
+	}{
+		{"a line of MaxCSVLine bytes", chunks{line(MaxCSVLine), []byte("\n")}, ""},
+		{"a line of MaxCSVLine bytes in two reads", chunks{line(100), append(line(MaxCSVLine-100), '\n')}, ""},
+		{"a line one byte longer", chunks{line(MaxCSVLine + 1)}, "line 1 is longer than 65536 bytes"},
+		{"a line one byte longer in two reads", chunks{[]byte("a\n"), line(MaxCSVLine - 1), line(2)}, "line 2 is longer than 65536 bytes"},
+		// A read that starts with the newline ends the long line; the
+		// bytes after it start the next one.
+		{"a long line ended at the start of a read", chunks{line(MaxCSVLine - 10), append([]byte("\n"), append(line(100), '\n')...)}, ""},
+		{"a long line ended by a read of its own", chunks{line(MaxCSVLine - 10), []byte("\n"), append(line(100), '\n')}, ""},
+		{"MaxCSVBytes", chunks{lines(MaxCSVBytes)}, ""},
+		{"one byte more", chunks{lines(MaxCSVBytes), []byte("x")}, "more than 64 MiB"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := &boundedReader{r: &tt.in, name: "in.csv"}
+			_, err := io.Copy(io.Discard, b)
+			if tt.err == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "data: in.csv: "+tt.err) {
+				t.Errorf("err = %v, want ErrTooLarge and %q", err, tt.err)
+			}
+		})
 	}
 }
