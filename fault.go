@@ -2,9 +2,12 @@
 // MPITRAIN_FAULT=nan@STEP[/RANK] puts a NaN into one rank's gradient at
 // global training step STEP (1-based, counted over the whole run), just
 // before the step's Allreduce; panic@STEP[/RANK] makes that rank panic
-// there instead. Nothing else reads it; it exists so tests can prove that
-// a non-finite value stops every rank at the same step, and that a panic
-// ends the job with one line.
+// there instead; slow@MS makes every rank sleep MS milliseconds before
+// each gradient Allreduce (the numbers are unchanged), so a test can
+// interrupt a run in mid-training on a machine of any speed. Nothing else
+// reads it; it exists so tests can prove that a non-finite value stops
+// every rank at the same step, that a panic ends the job with one line,
+// and that a stopped run resumes.
 package main
 
 import (
@@ -13,6 +16,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"mpitrain/mlp"
 )
@@ -22,8 +26,9 @@ const faultEnv = "MPITRAIN_FAULT"
 // faultReducer wraps a reducer and poisons one gradient buffer.
 type faultReducer struct {
 	mlp.Reducer
-	step, rank int  // inject at this gradient Allreduce on this rank
-	panics     bool // panic instead of poisoning
+	step, rank int           // inject at this gradient Allreduce on this rank
+	panics     bool          // panic instead of poisoning
+	delay      time.Duration // slow@MS: sleep before every gradient Allreduce
 	calls      int
 }
 
@@ -33,8 +38,15 @@ func withFault(r mlp.Reducer) (mlp.Reducer, error) {
 	if spec == "" {
 		return r, nil
 	}
-	bad := fmt.Errorf("%s=%q: want nan@STEP, panic@STEP, nan@STEP/RANK or panic@STEP/RANK", faultEnv, spec)
+	bad := fmt.Errorf("%s=%q: want nan@STEP, panic@STEP, nan@STEP/RANK, panic@STEP/RANK or slow@MS", faultEnv, spec)
 	kind, at, ok := strings.Cut(spec, "@")
+	if kind == "slow" && ok {
+		ms, err := strconv.Atoi(at)
+		if err != nil || ms < 1 || ms > 10000 {
+			return nil, bad
+		}
+		return &faultReducer{Reducer: r, delay: time.Duration(ms) * time.Millisecond}, nil
+	}
 	if !ok || kind != "nan" && kind != "panic" {
 		return nil, bad
 	}
@@ -56,6 +68,10 @@ func withFault(r mlp.Reducer) (mlp.Reducer, error) {
 // gradient buffers are the long ones (validation sums have 3 values).
 func (f *faultReducer) poison(n int) bool {
 	if n <= 3 {
+		return false
+	}
+	if f.delay > 0 {
+		time.Sleep(f.delay)
 		return false
 	}
 	f.calls++

@@ -72,7 +72,7 @@ func TestSequenceModelsResumePredictRefuse(t *testing.T) {
 	for name, flags := range sequenceModels() {
 		t.Run(name, func(t *testing.T) {
 			out := t.TempDir()
-			args := append([]string{"--epochs", "80", "--patience", "0", "--batch_size", "32"}, flags...)
+			args := append([]string{"--epochs", "12", "--patience", "0", "--batch_size", "32"}, flags...)
 			ref, _ := mustTrain(t, 2, out, "ref", args...)
 			for _, f := range []string{"loss.png", "predictions.png", "loss.svg", "predictions.svg", "predictions.csv"} {
 				if _, err := os.Stat(filepath.Join(ref, f)); err != nil {
@@ -82,7 +82,7 @@ func TestSequenceModelsResumePredictRefuse(t *testing.T) {
 
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			cmd, log := startTrainer(t, ctx, 2, append([]string{"--out", out, "--run_id", "stopped"}, args...)...)
+			cmd, log := startSlowTrainer(t, ctx, 2, 5, append([]string{"--out", out, "--run_id", "stopped"}, args...)...)
 			run := filepath.Join(out, "stopped")
 			waitForCheckpoint(t, run, 2)
 			sent := time.Now()
@@ -108,7 +108,7 @@ func TestSequenceModelsResumePredictRefuse(t *testing.T) {
 			if len(ckpts) == 0 {
 				t.Fatal("no checkpoint")
 			}
-			r = runTrainer(t, 0, time.Minute, "--out", out, "--run_id", "other", "--epochs", "80", "--patience", "0", "--batch_size", "32", "--window", "16", "--resume="+ckpts[len(ckpts)-1])
+			r = runTrainer(t, 0, time.Minute, "--out", out, "--run_id", "other", "--epochs", "12", "--patience", "0", "--batch_size", "32", "--window", "16", "--resume="+ckpts[len(ckpts)-1])
 			checkRefused(t, r, exitUsage, "was written with --model "+name+", this run has mlp")
 
 			var m map[string]any

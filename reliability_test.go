@@ -44,6 +44,39 @@ func startTrainer(t *testing.T, ctx context.Context, np int, args ...string) (*e
 	return cmd, &out
 }
 
+// startSlowTrainer is startTrainer with every rank sleeping ms
+// milliseconds before each gradient Allreduce (MPITRAIN_FAULT=slow@MS), so
+// the run is still training when the test interrupts it, however fast the
+// machine; the numbers it computes are those of a run at full speed.
+func startSlowTrainer(t *testing.T, ctx context.Context, np, ms int, args ...string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	cmd, out := startTrainerEnv(t, ctx, np, []string{faultEnv + "=slow@" + strconv.Itoa(ms)}, args...)
+	return cmd, out
+}
+
+// startTrainerEnv is startTrainer with env added to every rank's environment.
+func startTrainerEnv(t *testing.T, ctx context.Context, np int, env []string, args ...string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	mpirun.Require(t)
+	cmd, err := mpirun.Command(ctx, np, trainerBin, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Env = append(os.Environ(), env...)
+	var pass []string
+	for _, e := range env {
+		name, _, _ := strings.Cut(e, "=")
+		pass = append(pass, "-x", name)
+	}
+	cmd.Args = append(cmd.Args[:1], append(pass, cmd.Args[1:]...)...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, &out
+}
+
 // waitForCheckpoint waits until run has a checkpoint after at least epoch
 // `epoch`, so an interruption has something to resume from.
 func waitForCheckpoint(t *testing.T, run string, epoch int) {
@@ -105,7 +138,7 @@ func TestKilledRankEndsJobAndResumes(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	cmd, log := startTrainer(t, ctx, 4, append([]string{"--out", out, "--run_id", "killed"}, longArgs...)...)
+	cmd, log := startSlowTrainer(t, ctx, 4, 5, append([]string{"--out", out, "--run_id", "killed"}, longArgs...)...)
 	run := filepath.Join(out, "killed")
 	waitForCheckpoint(t, run, 2)
 	seed := uint64(time.Now().UnixNano())
@@ -148,7 +181,7 @@ func TestSignalCheckpointsAndResumes(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	cmd, log := startTrainer(t, ctx, 2, append([]string{"--out", out, "--run_id", "stopped"}, signalArgs...)...)
+	cmd, log := startSlowTrainer(t, ctx, 2, 5, append([]string{"--out", out, "--run_id", "stopped"}, signalArgs...)...)
 	run := filepath.Join(out, "stopped")
 	waitForCheckpoint(t, run, 2)
 	sent := time.Now()

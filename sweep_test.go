@@ -96,7 +96,8 @@ func TestSweepRunsAGrid(t *testing.T) {
 	}
 	// Again: nothing is trained twice.
 	r = runTrainer(t, 2, 3*time.Minute, args...)
-	if r.code != 0 || !strings.Contains(r.stdout, "8 runs in the grid; 4 finished before, 4 failed before (--retry_failed trains those again); 0 to train") {
+	if r.code != 0 || !strings.Contains(r.stdout, "8 runs in the grid; 4 finished before, 4 failed before (--retry_failed trains those again); 0 to train") ||
+		!strings.Contains(r.stdout, "no packing efficiency: this invocation trained nothing") {
 		t.Errorf("rerun: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	// And the report redraws from the folder alone.

@@ -280,16 +280,20 @@ func (q *queue) finish(stopped bool) int {
 	if wall > 0 {
 		eff = q.busy / (float64(q.ranks) * wall)
 	}
-	header := fmt.Sprintf("Command: `mpirun -np %d %s`\n\nGroups: %s. This invocation: %d run(s) trained in %.1f s; packing efficiency %.1f%% (busy rank-seconds over np x wall seconds).\n",
-		q.ranks, shellJoin(os.Args), describeGroups(q.groups), q.finished, wall, 100*eff)
+	packing := fmt.Sprintf("packing efficiency %.1f%% (busy rank-seconds / (%d ranks x wall))", 100*eff, q.ranks)
+	if q.finished == 0 {
+		packing = "no packing efficiency: this invocation trained nothing"
+	}
+	header := fmt.Sprintf("Command: `mpirun -np %d %s`\n\nGroups: %s. This invocation: %d run(s) trained in %.1f s; %s.\n",
+		q.ranks, shellJoin(os.Args), describeGroups(q.groups), q.finished, wall, packing)
 	s, err := writeSweepReport(q.o.out, header)
 	if err != nil {
 		q.w.errorf("%v", err)
 		return exitFail
 	}
 	c := s.Counts()
-	q.w.printf("sweep: %d of %d runs done, %d failed, %d stopped, %d not run | %.1f s | packing efficiency %.1f%% (busy rank-seconds / (%d ranks x wall))\n",
-		c[sweep.Done], len(s.Results), c[sweep.Failed], c[sweep.Stopped], c[sweep.Pending], wall, 100*eff, q.ranks)
+	q.w.printf("sweep: %d of %d runs done, %d failed, %d stopped, %d not run | %.1f s | %s\n",
+		c[sweep.Done], len(s.Results), c[sweep.Failed], c[sweep.Stopped], c[sweep.Pending], wall, packing)
 	if sel := s.Selected(); sel != nil {
 		q.w.printf("sweep: selected on validation: %s (median val MAE %.4g over %d seed(s)); its test MAE %.4g (median) vs persistence %.4g\n",
 			sel.Config, sel.ValMAE, len(sel.Runs), sel.TestMAE, sel.PersisMAE)

@@ -43,6 +43,9 @@
 #      --signal=USR1` (what --signal=B:USR1@120 sends before the time limit:
 #      the script checkpoints and requeues the job itself) and `scancel`;
 #      then job C, submitted with MPITRAIN_RUN_ID=slurm-B, finishes the run.
+#      Job B runs with MPITRAIN_FAULT=slow@3 (each rank sleeps 3 ms before
+#      each step's Allreduce; the numbers are unchanged), so that on a
+#      machine of any speed its run is still training when it is stopped.
 #      Every stop writes a checkpoint, every start after the first says it
 #      resumed, and model.json and metrics.json end bitwise identical (cmp)
 #      to job A's. Job D is requeued once mid-run the same way (there
@@ -490,7 +493,7 @@ fi
 
 # ---- job B: requeued, warned of its time limit, cancelled; job C finishes ----
 t0=$(now)
-submit
+submit MPITRAIN_FAULT=slow@3
 job_b=$job
 run_b=$shared/outputs/slurm-$job_b
 out_b=$shared/mpitrain-$job_b.out
