@@ -15,6 +15,7 @@ import (
 	"mpitrain/data"
 	"mpitrain/mlp"
 	"mpitrain/mlp/cblas"
+	"mpitrain/mlp/trace"
 )
 
 // benchConfig is a named benchmark configuration: a network and a global
@@ -35,6 +36,27 @@ var benchConfigs = []benchConfig{
 	// A network large enough for the products to dominate: about
 	// 11.6 GFLOP per epoch.
 	{"large", mlp.Config{In: 60, Hidden: []int{512, 512, 512}, Out: 1, Act: mlp.ActReLU}, 1024},
+	// The LSTM of scripts/pytorch/time_lstm.py: 60 steps of one feature,
+	// one layer of 64.
+	{"lstm", mlp.Config{Model: mlp.ModelLSTM, In: 60, Features: 1, Hidden: []int{64}, Out: 1}, 128},
+}
+
+// The transformer of scripts/pytorch/time_transformer.py (d_model 64, 4
+// heads, 2 layers, feed-forward 128), where this trainer has the model.
+func init() {
+	if slices.Contains(mlp.Models, mlp.ModelTransformer) {
+		benchConfigs = append(benchConfigs, benchConfig{"transformer",
+			mlp.Config{Model: mlp.ModelTransformer, In: 60, Features: 1, DModel: 64, Heads: 4, Layers: 2, FF: 128, Out: 1}, 128})
+	}
+}
+
+// benchNames lists the configurations for messages: "default | large | ...".
+func benchNames(sep string) string {
+	var n []string
+	for _, bc := range benchConfigs {
+		n = append(n, bc.name)
+	}
+	return strings.Join(n, sep)
 }
 
 const benchUsage = `Usage: mpirun -np N ./trainer bench [flags]      (or ./trainer bench for one rank)
@@ -50,8 +72,17 @@ backward products, mlp.Config.FLOPsPerSample), its share of the GEMM peak
 share of step time in Allreduce and the peak RSS of the largest rank.
 Times are medians over the measured epochs of the slowest rank's time.
 
-Configurations: default (60-128-128-1, global batch 128) and large
-(60-512-512-512-1, global batch 1024).
+Configurations: default (60-128-128-1, global batch 128), large
+(60-512-512-512-1, global batch 1024), lstm (one layer of 64 over the 60
+steps, global batch 128) and, where the trainer has the model,
+transformer (d_model 64, 4 heads, 2 layers, feed-forward 128, global
+batch 128).
+
+Every step's spans are recorded (--spans) as --trace records them, so the
+line also has allreduce_us: the median over measured steps of the
+shortest time any rank spent in that step's Allreduce (the communication
+itself; the other ranks' excess is wait_share). With --trace FILE the
+clocks are aligned and the timeline is written as trainer --trace does.
 
 Flags (-flag and --flag are the same):
 `
@@ -64,17 +95,21 @@ type benchOptions struct {
 	warmup   int
 	peakN    int
 	peakReps int
+	spans    bool
+	trace    string
 }
 
 func parseBenchFlags(args []string, out io.Writer) (benchOptions, error) {
-	o := benchOptions{config: "default", dtype: "float32", epochs: 20, warmup: 2, peakN: 1024, peakReps: 7}
+	o := benchOptions{config: "default", dtype: "float32", epochs: 20, warmup: 2, peakN: 1024, peakReps: 7, spans: true}
 	fs := newFlagSet("trainer bench", benchUsage, out)
-	fs.StringVar(&o.config, "config", o.config, "named configuration: default | large")
+	fs.StringVar(&o.config, "config", o.config, "named configuration: "+benchNames(" | "))
 	fs.StringVar(&o.dtype, "dtype", o.dtype, "element type: float32 | float64")
 	fs.IntVar(&o.epochs, "epochs", o.epochs, "epochs measured")
 	fs.IntVar(&o.warmup, "warmup", o.warmup, "epochs run first and not measured")
 	fs.IntVar(&o.peakN, "peak_n", o.peakN, "size n of the n x n x n GEMM whose speed is the peak (0 = skip the peak)")
 	fs.IntVar(&o.peakReps, "peak_reps", o.peakReps, "timed GEMMs of the peak; their median counts")
+	fs.BoolVar(&o.spans, "spans", o.spans, "record every step's spans (for allreduce_us and wait_share); --spans=false measures the loop without them")
+	fs.StringVar(&o.trace, "trace", o.trace, "also write the timeline to `FILE` (Chrome trace-event JSON, as trainer --trace)")
 	if err := parseFlags(fs, args); err != nil {
 		return o, err
 	}
@@ -82,7 +117,7 @@ func parseBenchFlags(args []string, out io.Writer) (benchOptions, error) {
 	case fs.NArg() > 0:
 		return o, usagef("bench: unexpected argument %q (see trainer bench -h)", fs.Arg(0))
 	case lookupBench(o.config) == nil:
-		return o, usagef("--config %q: want default or large", o.config)
+		return o, usagef("--config %q: want %s", o.config, benchNames(", "))
 	case o.dtype != "float32" && o.dtype != "float64":
 		return o, usagef("--dtype %q: want float32 or float64", o.dtype)
 	case o.epochs < 1:
@@ -93,6 +128,8 @@ func parseBenchFlags(args []string, out io.Writer) (benchOptions, error) {
 		return o, usagef("--peak_n %d: want 0..8192", o.peakN)
 	case o.peakReps < 1:
 		return o, usagef("--peak_reps %d: must be positive", o.peakReps)
+	case o.trace != "" && !o.spans:
+		return o, usagef("--trace needs --spans")
 	}
 	return o, nil
 }
@@ -173,7 +210,11 @@ func benchMain(args []string, stdout, stderr io.Writer) error {
 // benchResult is what one rank measured, in seconds per epoch.
 type benchResult struct {
 	epoch, step, allreduce []float64 // per measured epoch
+	cpu                    []float64 // this process's CPU time (user + system) per measured epoch
+	switches               float64   // context switches (voluntary + involuntary) per measured step
 	samples                int       // training samples per epoch, all ranks
+	rec                    *trace.Recorder
+	clock                  traceClock
 }
 
 // runBench trains the configuration and returns rank 0's report line.
@@ -195,9 +236,9 @@ func runBench(w *world, o benchOptions) (string, error) {
 	}
 	var r benchResult
 	if o.dtype == "float64" {
-		r, err = benchTrain[float64](w, bc, cfg, ds, o.warmup)
+		r, err = benchTrain[float64](w, bc, cfg, ds, o)
 	} else {
-		r, err = benchTrain[float32](w, bc, cfg, ds, o.warmup)
+		r, err = benchTrain[float32](w, bc, cfg, ds, o)
 	}
 	if err != nil {
 		return "", err
@@ -210,13 +251,13 @@ func runBench(w *world, o benchOptions) (string, error) {
 
 	// Every rank's per-epoch times and RSS, to rank 0's statistics.
 	size, n := w.comm.Size(), len(r.epoch)
-	mine := slices.Concat(r.epoch, r.step, r.allreduce, []float64{rss})
+	mine := slices.Concat(r.epoch, r.step, r.allreduce, []float64{rss, benchMedian(r.cpu), r.switches})
 	all := make([]float64, size*len(mine))
 	if err := w.comm.Allgather64(mine, all); err != nil {
 		return "", err
 	}
 	epoch, step, share := make([]float64, n), make([]float64, n), make([]float64, n)
-	rssMax := 0.0
+	rssMax, cpuMax, swMax := 0.0, 0.0, 0.0
 	for rank := 0; rank < size; rank++ {
 		row := all[rank*len(mine) : (rank+1)*len(mine)]
 		for e := 0; e < n; e++ {
@@ -226,7 +267,26 @@ func runBench(w *world, o benchOptions) (string, error) {
 				share[e] += row[2*n+e] / row[n+e] / float64(size)
 			}
 		}
-		rssMax = max(rssMax, row[3*n])
+		rssMax, cpuMax, swMax = max(rssMax, row[3*n]), max(cpuMax, row[3*n+1]), max(swMax, row[3*n+2])
+	}
+
+	// The steps' spans: the fastest rank's time in each Allreduce and the
+	// others' wait, over the measured epochs.
+	arUS, waitShare, stepUS := 0.0, 0.0, 0.0
+	if o.spans {
+		spans, dropped, err := gatherTrace(w, r.rec, r.clock)
+		if err != nil {
+			return "", err
+		}
+		if w.root {
+			arUS, waitShare, stepUS = spanStats(spans, o.warmup)
+			if o.trace != "" {
+				info := map[string]any{"config": bc.name, "model": describeArch(bc.arch), "dtype": o.dtype, "global_batch": bc.batch}
+				if err := writeTraceFile(w, o.trace, spans, dropped, info); err != nil {
+					return "", err
+				}
+			}
+		}
 	}
 
 	// The peak: rank 0 alone, after training (its buffers would count in
@@ -255,15 +315,54 @@ func runBench(w *world, o benchOptions) (string, error) {
 	}
 	return fmt.Sprintf("bench config=%s arch=%s dtype=%s np=%d batch=%d epochs=%d warmup=%d samples=%d gflop_per_epoch=%.4f "+
 		"epoch_s=%.6f step_s=%.6f samples_per_s=%.0f step_gflops=%.2f sgemm_peak_gflops=%.2f dgemm_peak_gflops=%.2f "+
-		"peak_share=%.4f allreduce_share=%.4f rss_mib=%.1f blas=%q",
+		"peak_share=%.4f allreduce_share=%.4f allreduce_us=%.2f wait_share=%.4f step_median_us=%.2f cpu_epoch_s=%.6f switches_per_step=%.3f spans=%v rss_mib=%.1f blas=%q",
 		bc.name, strings.ReplaceAll(bc.arch.String(), " ", "-"), o.dtype, size, bc.batch, o.epochs, o.warmup, r.samples, flops/1e9,
 		epochS, stepS, float64(r.samples)/epochS, gflops, sPeak, dPeak,
-		peakShare, benchMedian(share), rssMax, cblas.Name()), nil
+		peakShare, benchMedian(share), arUS, waitShare, stepUS, cpuMax, swMax, o.spans, rssMax, cblas.Name()), nil
+}
+
+// spanStats returns, over the epochs after the first warmup ones, the
+// median over steps of the Allreduce spans' length in microseconds (after
+// trace.Merge, the fastest rank's time in that step's call), the share of
+// the ranks' step time spent waiting in the Allreduce, and the median over
+// steps of the step's length (the longest rank's), in microseconds: unlike
+// the epoch's time, a median step is not stretched by the few steps during
+// which the OS ran other work.
+func spanStats(spans []trace.Span, warmup int) (allreduceUS, waitShare, stepUS float64) {
+	var ar []float64
+	var wait, steps float64
+	type key struct{ epoch, step int32 }
+	longest := map[key]float64{}
+	for _, s := range spans {
+		if int(s.Epoch) <= warmup {
+			continue
+		}
+		switch s.Kind {
+		case trace.Allreduce:
+			if s.Rank == 0 {
+				ar = append(ar, (s.End-s.Start)*1e6)
+			}
+		case trace.Wait:
+			wait += s.End - s.Start
+		case trace.Step:
+			steps += s.End - s.Start
+			k := key{s.Epoch, s.Step}
+			longest[k] = max(longest[k], (s.End-s.Start)*1e6)
+		}
+	}
+	if steps > 0 {
+		waitShare = wait / steps
+	}
+	var st []float64
+	for _, d := range longest {
+		st = append(st, d)
+	}
+	return benchMedian(ar), waitShare, benchMedian(st)
 }
 
 // benchTrain trains with mlp.Train exactly as the trainer does and returns
 // this rank's times of the epochs after the warm-up ones.
-func benchTrain[T mlp.Float](w *world, bc *benchConfig, cfg Config, ds *data.Dataset, warmup int) (benchResult, error) {
+func benchTrain[T mlp.Float](w *world, bc *benchConfig, cfg Config, ds *data.Dataset, o benchOptions) (benchResult, error) {
 	rank, size := w.comm.Rank(), w.comm.Size()
 	if cfg.BatchSize < size {
 		return benchResult{}, fmt.Errorf("bench: global batch %d is smaller than the %d ranks", cfg.BatchSize, size)
@@ -277,19 +376,50 @@ func benchTrain[T mlp.Float](w *world, bc *benchConfig, cfg Config, ds *data.Dat
 	shards := func(epoch int) [][]int {
 		return data.Shards(train.N, cfg.BatchSize, cfg.Seed, epoch, rank, size)
 	}
-	res, err := mlp.Train(net, train, val, shards, reducer{w.comm}, cfg.trainConfig(), nil)
-	if err != nil {
-		return benchResult{}, err
-	}
 	var r benchResult
-	for _, h := range res.History[min(warmup, len(res.History)):] {
+	var hooks mlp.Hooks[T]
+	if o.spans {
+		if o.trace != "" {
+			if r.clock, err = alignClocks(w); err != nil {
+				return r, err
+			}
+		}
+		r.rec = newTraceRecorder(cfg.Epochs, len(shards(0)))
+		hooks.Trace = r.rec
+	}
+	// This process's CPU time and context switches at the end of each epoch.
+	usage := make([]syscall.Rusage, 0, cfg.Epochs+1)
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	usage = append(usage, ru)
+	hooks.OnEpoch = func(mlp.EpochStats, *mlp.Trainer[T], *mlp.Progress[T]) {
+		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+		usage = append(usage, ru)
+	}
+	res, _, err := mlp.Run(net, train, val, shards, reducer{w.comm}, cfg.trainConfig(), nil, hooks)
+	if err != nil {
+		return r, err
+	}
+	warmup := o.warmup
+	cpuS := func(u syscall.Rusage) float64 {
+		return float64(syscall.TimevalToNsec(u.Utime)+syscall.TimevalToNsec(u.Stime)) / 1e9
+	}
+	steps := 0
+	for i, h := range res.History[min(warmup, len(res.History)):] {
 		r.epoch = append(r.epoch, h.Seconds)
 		r.step = append(r.step, h.Compute+h.Allreduce)
 		r.allreduce = append(r.allreduce, h.Allreduce)
 		r.samples = h.Samples
+		if e := warmup + i + 1; e < len(usage) {
+			r.cpu = append(r.cpu, cpuS(usage[e])-cpuS(usage[e-1]))
+		}
+		steps += len(shards(warmup + i))
 	}
 	if len(r.epoch) == 0 {
 		return r, fmt.Errorf("bench: training stopped after %d epochs, before the measured ones", len(res.History))
+	}
+	if last, first := usage[len(usage)-1], usage[min(warmup, len(usage)-1)]; steps > 0 {
+		r.switches = float64(last.Nvcsw+last.Nivcsw-first.Nvcsw-first.Nivcsw) / float64(steps)
 	}
 	return r, nil
 }

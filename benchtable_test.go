@@ -74,17 +74,22 @@ func TestBenchTable(t *testing.T) {
 	}
 	write(benchFileStep, "BenchmarkStep/default-2 10 100 ns/op 0 B/op 0 allocs/op\nBenchmarkStep64/large-2 10 100 ns/op 0 B/op 0 allocs/op\n")
 	write(benchFileARGo, "BenchmarkAllreduce/default_24451floats 2000 15000 ns/op 15.10 us/call\nBenchmarkAllreduce/large_557059floats-2 2000 195000 ns/op 195 us/call\n")
-	write(benchFileARC, "allreduce count=24451 type=float np=2 iters=2000 us_per_call=15.00\nallreduce count=557059 type=float np=2 iters=2000 us_per_call=150\n")
+	write(benchFileARC, "allreduce count=24451 type=float np=2 iters=2000 us_per_call=15.00 fastest_us_median=14.00\nallreduce count=24451 type=float np=2 iters=2000 us_per_call=16.00 fastest_us_median=15.00 evict=537856\n"+
+		"allreduce count=557059 type=float np=2 iters=2000 us_per_call=150 fastest_us_median=140\nallreduce count=557059 type=float np=2 iters=2000 us_per_call=160 fastest_us_median=150 evict=15330464\n")
 	var train strings.Builder
 	for _, l := range []string{
 		"config=default dtype=float32 np=1 epoch_s=0.008 step_gflops=60 sgemm_peak_gflops=120 peak_share=0.5 rss_mib=30",
-		"config=default dtype=float32 np=2 epoch_s=0.004 step_gflops=100 sgemm_peak_gflops=120 peak_share=0.4 rss_mib=31 allreduce_share=0.1",
+		"config=default dtype=float32 np=2 epoch_s=0.004 step_gflops=100 sgemm_peak_gflops=120 peak_share=0.4 rss_mib=31 allreduce_share=0.1 allreduce_us=15.3",
+		"config=default dtype=float32 np=2 epoch_s=0.0039 spans=false",
 		"config=large dtype=float32 np=1 epoch_s=0.1 step_gflops=60 sgemm_peak_gflops=120 peak_share=0.5 rss_mib=50",
-		"config=large dtype=float32 np=2 epoch_s=0.1 step_gflops=60 sgemm_peak_gflops=120 peak_share=0.25 rss_mib=50",
+		"config=large dtype=float32 np=2 epoch_s=0.1 step_gflops=60 sgemm_peak_gflops=120 peak_share=0.25 rss_mib=50 allreduce_us=151.5",
+		"config=lstm dtype=float32 np=1 epoch_s=0.3 cpu_epoch_s=0.25",
 	} {
 		train.WriteString("bench " + l + "\n")
 	}
 	write(benchFileTrain, train.String())
+	write(benchFileTorch, "pytorch model=large epoch_s=0.2 cpu_epoch_s=0.2 round=\npytorch model=lstm epoch_s=0.6 cpu_epoch_s=0.5 round=\n")
+	write(benchFileTrace, "BenchmarkEpochTrace-2 40 1 ns/op 13 ms-off 13.4 ms-on 0.5 trace-cpu-% 3.0 trace-wall-% 0 B/op 0 allocs/op\n")
 	write(benchFilePeak, `peak n=1024 sgemm_gflops=240 dgemm_gflops=100 blas="OpenBLAS 0.3.21 (Cooperlake kernels, 1 thread)"`+"\n")
 	var out strings.Builder
 	if err := benchTable(dir, &out); err != nil {
@@ -94,11 +99,17 @@ func TestBenchTable(t *testing.T) {
 	for _, want := range []string{
 		"| 0 | 0 allocs/op (largest of 2 results) | - | PASS |",
 		"| >= 35% | 60.0 of 120.0 GFLOP/s | 50.0% | PASS |",
-		"| >= 75% | 60.0 of 120.0 GFLOP/s | 50.0% | MISS |",
-		"| overhead <= 5% | 15.10 vs 15.00 us per call (medians; ratio: median over 1 rounds) | +0.7% | PASS |",
-		"+30.0% | MISS |",
-		"| >= 1.5x | 0.0080 s -> 0.0040 s (medians; Allreduce 10% of the np 2 step; ratio: median over rounds) | 2.00x | PASS |",
-		"| >= 1.8x | 0.1000 s -> 0.1000 s (medians; Allreduce 0% of the np 2 step; ratio: median over rounds) | 1.00x | MISS |",
+		"| >= 88% | 60.0 of 120.0 GFLOP/s | 50.0% | MISS |",
+		"| <= 0.9x | 0.0000 s vs 0.2000 s CPU (medians); wall 0.1000 vs 0.2000 s, ratio 0.50x | 0.00x | PASS |",
+		"| <= 0.6x | 0.2500 s vs 0.5000 s CPU (medians); wall 0.3000 vs 0.6000 s, ratio 0.50x | 0.50x | PASS |",
+		"| overhead <= 3% | 15.30 vs 15.00 us (per call the fastest rank's time in it, the rank that did not wait; medians over calls and rounds) | +2.0% | PASS |",
+		"| overhead <= 3% | 151.50 vs 150.00 us (per call the fastest rank's time in it, the rank that did not wait; medians over calls and rounds) | +1.0% | PASS |",
+		"| - | 15.10 vs 14.00 us per call (medians; ratio: median over 1 rounds) | +7.9% | info |",
+		"| - | 15.30 vs 14.00 us | +9.3% | info |",
+		"| >= 1.60x | 0.0080 s -> 0.0040 s (medians; Allreduce 10% of the np 2 step; ratio: median over rounds) | 2.00x | PASS |",
+		"| >= 1.85x | 0.1000 s -> 0.1000 s (medians; Allreduce 0% of the np 2 step; ratio: median over rounds) | 1.00x | MISS |",
+		"| - | 0.0040 s vs 0.0039 s (medians; ratio: median over rounds) | +2.6% | info |",
+		"| <= +2% | median of 1 runs; wall time +3.0% | +0.5% | PASS |",
 		"| < 64 MiB | 31.0 MiB | 48% | PASS |",
 		"(OPENBLAS_CORETYPE unset: OpenBLAS 0.3.21 (Cooperlake kernels, 1 thread)) | - | 60.0 of 240.0 GFLOP/s | 25.0% | info |",
 		"the fixed cost of a call: cgo, checks) | - | - | - | not measured |",

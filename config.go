@@ -52,6 +52,7 @@ type Config struct {
 	CkptEvery   int     `json:"checkpoint_every"` // checkpoint after every this many epochs; 0 = only at the end
 	KeepCkpts   int     `json:"keep_checkpoints"` // newest checkpoints kept per run
 	Resume      string  `json:"resume"`           // "" = fresh run, "latest", or a checkpoint file
+	Trace       string  `json:"trace,omitempty"`  // write the ranks' timeline (Chrome trace-event JSON) to this file; "" = off
 }
 
 // defaultConfig is the configuration `trainer` runs with no flags.
@@ -88,8 +89,8 @@ func defaultConfig() Config {
 const trainUsage = `Usage: mpirun -np N ./trainer [flags]      (or ./trainer [flags] for one rank)
        ./trainer data fetch|prepare|inspect ...
        ./trainer predict --model RUN/model.json [--csv FILE]
-       ./trainer plot history RUN_DIR | plot scaling RESULTS_DIR
-       mpirun -np N ./trainer bench [--config default|large]   (make bench: the whole table)
+       ./trainer plot history RUN_DIR | plot scaling RESULTS_DIR | plot trace FILE
+       mpirun -np N ./trainer bench [--config default|large|lstm]   (make bench: the whole table)
        ./trainer version
 
 Trains an MLP regressor (60 past closes -> next close by default) on the
@@ -192,6 +193,7 @@ func newTrainFlags(c *Config, out io.Writer) *flag.FlagSet {
 	fs.IntVar(&c.CkptEvery, "checkpoint_every", c.CkptEvery, "rank 0 writes a checkpoint after every this many epochs and at the end (0 = only at the end)")
 	fs.IntVar(&c.KeepCkpts, "keep_checkpoints", c.KeepCkpts, "how many of the newest checkpoints to keep in RUN/checkpoints/")
 	fs.Var(resumeFlag{&c.Resume}, "resume", "continue from the latest checkpoint of --out/--run_id (or of the newest run under --out); --resume=FILE names one; --resume=auto resumes --run_id if it has a checkpoint and starts it otherwise (for job retries)")
+	fs.StringVar(&c.Trace, "trace", c.Trace, "write a timeline of every rank's steps (forward, backward, Allreduce and waiting, optimizer, evaluation, checkpoints) to `FILE` as Chrome trace-event JSON, for ui.perfetto.dev or chrome://tracing; 'trainer plot trace FILE' draws it")
 	documentRanges(fs)
 	return fs
 }

@@ -21,19 +21,24 @@ const plotUsage = `Usage:
   trainer plot scaling RESULTS_DIR   summarize a scaling sweep: summary.csv, scaling.png, breakdown.png, report.md
   trainer plot sweep SWEEP_DIR       redraw a trainer sweep's summary.csv, report.md and charts
   trainer plot sweep SWEEP_DIR --table   print its configurations as a markdown table
+  trainer plot trace FILE [--epoch N] [--out PNG]
+                                     one epoch's steps of a --trace file, a row per rank
+                                     (default: the second epoch, or the only one; FILE.png)
 `
 
 func plotMain(args []string, stdout, _ io.Writer) error {
 	if len(args) == 0 {
-		return usagef("plot: missing subcommand: history, scaling or sweep (see trainer plot -h)")
+		return usagef("plot: missing subcommand: history, scaling, sweep or trace (see trainer plot -h)")
 	}
 	switch args[0] {
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, plotUsage)
 		return errHelp
+	case "trace":
+		return plotTrace(args[1:], stdout)
 	case "history", "scaling", "sweep":
 	default:
-		return usagef("plot: unknown subcommand %q: want history, scaling or sweep", args[0])
+		return usagef("plot: unknown subcommand %q: want history, scaling, sweep or trace", args[0])
 	}
 	table := false
 	if args[0] == "sweep" && len(args) == 3 && strings.TrimLeft(args[2], "-") == "table" {

@@ -12,6 +12,7 @@ import (
 	"mpitrain/data"
 	"mpitrain/mlp"
 	"mpitrain/mlp/eval"
+	"mpitrain/mlp/trace"
 )
 
 // toSplit converts a data split to the training element type.
@@ -89,6 +90,13 @@ func trainTyped[T mlp.Float](w *world, cfg Config, ds *data.Dataset, run *runDir
 		describeArch(arch), arch.NumParams(), cfg.DType, cfg.Optimizer, cfg.LR, cfg.BatchSize,
 		mlp.ShardRows(cfg.BatchSize, size), cfg.Epochs, meta.Memory.line(size))
 	hooks := mlp.Hooks[T]{Stop: stop.Load}
+	var clock traceClock
+	if cfg.Trace != "" {
+		if clock, err = alignClocks(w); err != nil {
+			return err
+		}
+		hooks.Trace = newTraceRecorder(cfg.Epochs, len(shards(0)))
+	}
 	if w.everyStep != nil {
 		hooks.Stop = func() bool { w.everyStep(); return stop.Load() }
 	}
@@ -106,7 +114,10 @@ func trainTyped[T mlp.Float](w *world, cfg Config, ds *data.Dataset, run *runDir
 				s.Epoch, cfg.Epochs, s.TrainLoss, s.ValLoss, s.Seconds, float64(s.Samples)/s.Seconds, 100*share, mark)
 		}
 		if w.root && run.ckpt.due(cfg, p.Epoch, p.BestEpoch) {
-			if _, err := save(p); err != nil {
+			c0 := w.comm.Wtime()
+			_, err := save(p)
+			hooks.Trace.Add(trace.Checkpoint, p.Epoch, 0, c0, w.comm.Wtime())
+			if err != nil {
 				// One rank's failure: the others are already in the next
 				// step's Allreduce, so end the whole job.
 				run.discardIfEmpty()
@@ -119,6 +130,15 @@ func trainTyped[T mlp.Float](w *world, cfg Config, ds *data.Dataset, run *runDir
 		return sharedError{err}
 	}
 	res, prog, err := mlp.Run(net, train, val, shards, red, cfg.trainConfig(), from, hooks)
+	if cfg.Trace != "" && (err == nil || errors.Is(err, mlp.ErrStopped)) { // every rank is here alike
+		info := map[string]any{"model": describeArch(arch), "dtype": cfg.DType, "global_batch": cfg.BatchSize}
+		if terr := writeTrace(w, cfg.Trace, hooks.Trace, clock, info); terr != nil {
+			w.fatal(terr)
+		}
+		if err == nil {
+			w.printf("trace: %s\n", cfg.Trace)
+		}
+	}
 	switch {
 	case errors.Is(err, mlp.ErrStopped):
 		msg := fmt.Errorf("%w at epoch %d, step %d", errStopped, prog.Epoch+1, prog.Step)

@@ -6,6 +6,7 @@ package collective
 import (
 	"fmt"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 )
@@ -36,8 +37,9 @@ var allreduceSizes = []struct {
 // With a time-based -test.benchtime ranks may choose different counts; the
 // benchmark then runs the largest on every rank (so none waits forever)
 // and fails. Besides ns/op it reports us/call, the slowest rank's time per
-// call (the figure scripts/allreduce_bench.c prints), and GB/s of gradient
-// per call.
+// call (the figure scripts/allreduce_bench.c prints), fastest-us, the
+// median over calls of the fastest rank's time in each (its
+// fastest_us_median), and GB/s of gradient per call.
 func BenchmarkAllreduce(b *testing.B) {
 	for _, s := range allreduceSizes {
 		b.Run(fmt.Sprintf("%s_%dfloats", s.name, s.count), func(b *testing.B) {
@@ -91,12 +93,14 @@ func benchOnMain(b *testing.B, yield bool, f func() error) {
 	var err error
 	var n int
 	var slowest float64
+	var each []float64 // every call's time on this rank, then the fastest rank's
 	onMain(func() {
 		counts := []float64{float64(b.N)}
 		if err = comm.Allreduce64(counts, Max); err != nil {
 			return
 		}
 		n = int(counts[0])
+		each = make([]float64, n)
 		for range 20 { // warm-up: first touch, connections, caches
 			if err = f(); err != nil {
 				return
@@ -111,11 +115,14 @@ func benchOnMain(b *testing.B, yield bool, f func() error) {
 		b.ResetTimer()
 		start := time.Now()
 		yielded := start
-		for range n {
+		for i := range n {
+			c0 := time.Now()
 			if err = f(); err != nil {
 				break
 			}
-			if now := time.Now(); yield && now.Sub(yielded) > 5*time.Millisecond {
+			now := time.Now()
+			each[i] = now.Sub(c0).Seconds()
+			if yield && now.Sub(yielded) > 5*time.Millisecond {
 				yielded = now
 				runtime.Gosched()
 			}
@@ -124,6 +131,9 @@ func benchOnMain(b *testing.B, yield bool, f func() error) {
 		b.StopTimer()
 		if err == nil {
 			err = comm.Allreduce64(elapsed, Max)
+		}
+		if err == nil {
+			err = comm.Allreduce64(each, Min)
 		}
 		slowest = elapsed[0]
 	})
@@ -134,4 +144,6 @@ func benchOnMain(b *testing.B, yield bool, f func() error) {
 		b.Fatalf("ranks chose different b.N (this one %d, the largest %d): run with -test.benchtime=NUMx", b.N, n)
 	}
 	b.ReportMetric(slowest/float64(n)*1e6, "us/call")
+	slices.Sort(each)
+	b.ReportMetric(each[n/2]*1e6, "fastest-us")
 }

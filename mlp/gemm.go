@@ -26,26 +26,38 @@ func gemm[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b 
 	yieldSometimes()
 }
 
+// yieldPeriod is how often yieldSometimes yields; 0 never.
+var yieldPeriod = 5 * time.Millisecond
+
 // yielded is when yieldSometimes last yielded, in nanoseconds since start.
 var (
 	yielded atomic.Int64
 	start   = time.Now()
 )
 
-// yieldSometimes calls runtime.Gosched when 5 ms have passed since it last
-// did. A training loop otherwise runs on one goroutine, locked to the main
-// thread (MPI is called from there), without ever being rescheduled; once
-// it has run for 10 ms on one scheduling slice the Go runtime's monitor
-// (sysmon) takes its P away during every long cgo call (a GEMM, an
-// MPI_Allreduce waiting for the other ranks) and wakes a second thread to
-// look for work, as often as every 20-100 us: context switches on the
-// rank's core. Measured on the 2-core machine of the README, yielding
-// every 5 ms made the default configuration's epoch 8% (np 1) and 10%
-// (np 2) faster and the large one's 4%. A yield of the locked thread is
-// not free (tens of microseconds on a busy core), hence the 5 ms.
+// yieldSometimes calls runtime.Gosched when yieldPeriod has passed since
+// it last did. A training loop runs on one goroutine, locked to the main
+// thread (MPI is called from there), and is otherwise never rescheduled.
+// The Go runtime's monitor (sysmon, Go 1.26 proc.go retake) takes the P
+// of a goroutine in a cgo call (a GEMM, an MPI_Allreduce) when the call
+// spans two of its observations and either no other P is idle (GOMAXPROCS
+// 1, as on a rank bound to one core) or the goroutine has run 10 ms on one
+// scheduling slice; then it hands the P off (waking another thread to
+// look for work), sends the thread a preemption signal, and drops its own
+// nap from up to 10 ms to 20 us, so it keeps finding calls to retake.
+// Counted with uprobes on runtime functions (mlp's BenchmarkStepSched, on
+// one core; the README has the figures): without the yield the default
+// step made 10 times as many sysmon naps, about 3 times the hand-offs and
+// 30-50 times the preemption signals, and took 15-30% more CPU; an idle P
+// (GOMAXPROCS 2) removes the first cause but not the 10 ms one. A yield
+// of the locked thread starts a new slice at the cost of two thread
+// switches, hence at most every 5 ms.
 func yieldSometimes() {
+	if yieldPeriod == 0 {
+		return
+	}
 	now := int64(time.Since(start))
-	if last := yielded.Load(); now-last > int64(5*time.Millisecond) && yielded.CompareAndSwap(last, now) {
+	if last := yielded.Load(); now-last > int64(yieldPeriod) && yielded.CompareAndSwap(last, now) {
 		runtime.Gosched()
 	}
 }

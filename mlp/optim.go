@@ -44,7 +44,11 @@ func NewAdam[T Float](n int) *Adam[T] {
 }
 
 // Step implements Optimizer.
-func (a *Adam[T]) Step(params, grads []T) {
+func (a *Adam[T]) Step(params, grads []T) { a.stepScaled(params, grads, 1) }
+
+// stepScaled is Step on the gradient grads*scale, which it stores back into
+// grads in the same pass (one pass over the parameters instead of two).
+func (a *Adam[T]) stepScaled(params, grads []T, scale T) {
 	checkState("adam", params, grads, a.M, a.V)
 	a.Steps++
 	t := float64(a.Steps)
@@ -58,12 +62,14 @@ func (a *Adam[T]) Step(params, grads []T) {
 	m, v := a.M[:len(params)], a.V[:len(params)]
 	grads = grads[:len(params)]
 	if is32[T]() { // 8 lanes at a time where the CPU can (adam_amd64.s), bitwise the same
-		c := [8]float32{float32(l2), float32(decay), float32(c1), float32(b2), float32(c2), float32(eps), float32(stepSize), float32(bc2Sqrt)}
+		c := [9]float32{float32(l2), float32(decay), float32(c1), float32(b2), float32(c2), float32(eps), float32(stepSize), float32(bc2Sqrt), float32(scale)}
 		k := adam32(as32(params), as32(grads), as32(m), as32(v), &c)
 		params, grads, m, v = params[k:], grads[k:], m[k:], v[k:]
 	}
 	for i, p := range params {
-		g := grads[i] + l2*p
+		gs := grads[i] * scale
+		grads[i] = gs
+		g := gs + l2*p
 		m[i] += c1 * (g - m[i])
 		v[i] = b2*v[i] + c2*g*g
 		denom := T(math.Sqrt(float64(v[i])))/bc2Sqrt + eps
@@ -94,14 +100,20 @@ func NewSGD[T Float](n int, lr, momentum float64) *SGD[T] {
 }
 
 // Step implements Optimizer.
-func (s *SGD[T]) Step(params, grads []T) {
+func (s *SGD[T]) Step(params, grads []T) { s.stepScaled(params, grads, 1) }
+
+// stepScaled is Step on the gradient grads*scale, stored back into grads
+// in the same pass.
+func (s *SGD[T]) stepScaled(params, grads []T, scale T) {
 	checkState("sgd", params, grads, s.Buf, s.Buf)
 	s.Steps++
 	lr, mu, wd := T(s.LR), T(s.Momentum), T(s.WeightDecay)
 	buf := s.Buf[:len(params)]
 	grads = grads[:len(params)]
 	for i, p := range params {
-		b := mu*buf[i] + grads[i] + wd*p
+		g := grads[i] * scale
+		grads[i] = g
+		b := mu*buf[i] + g + wd*p
 		buf[i] = b
 		params[i] = p - lr*b
 	}
@@ -109,6 +121,32 @@ func (s *SGD[T]) Step(params, grads []T) {
 
 // State implements Optimizer: the one buffer is Buf.
 func (s *SGD[T]) State() (*int, [][]T) { return &s.Steps, [][]T{s.Buf} }
+
+// scaledStepper is an optimizer that scales the gradient in its own pass
+// (the package's Adam and SGD): the training step's division by the
+// global batch then costs no pass of its own.
+type scaledStepper[T Float] interface {
+	stepScaled(params, grads []T, scale T)
+}
+
+// firstNonFinite returns the index of the first NaN or infinite value of
+// x, or -1. Float32 slices are checked 32 lanes at a time where the CPU
+// can (finite32); the index is then found by the Go loop.
+func firstNonFinite[T Float](x []T) int {
+	start := 0
+	if is32[T]() {
+		ok, n := finite32(as32(x))
+		if ok {
+			start = n
+		}
+	}
+	for i := start; i < len(x); i++ {
+		if x[i]-x[i] != 0 { // NaN or ±Inf
+			return i
+		}
+	}
+	return -1
+}
 
 func checkState[T Float](name string, params, grads, s1, s2 []T) {
 	if len(grads) != len(params) || len(s1) != len(params) || len(s2) != len(params) {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+
+	"mpitrain/mlp/trace"
 )
 
 // Progress is where a run stands between two steps. With the parameters it
@@ -37,6 +39,8 @@ type Hooks[T Float] struct {
 	OnEpoch func(st EpochStats, t *Trainer[T], p *Progress[T])
 	// Stop is polled on this rank once per step; see Trainer.Stop.
 	Stop func() bool
+	// Trace, if set, records this rank's spans; see Trainer.Trace.
+	Trace *trace.Recorder
 }
 
 // Run trains like Train, continuing from `from` when it is not nil: net must
@@ -54,7 +58,7 @@ func Run[T Float](net Model[T], train, val Split[T], shards func(epoch int) [][]
 	if err != nil {
 		return nil, nil, err
 	}
-	t.Stop = h.Stop
+	t.Stop, t.Trace = h.Stop, h.Trace
 	if err := t.SyncParams(); err != nil {
 		return nil, nil, err
 	}

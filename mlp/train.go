@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+
+	"mpitrain/mlp/trace"
 )
 
 // extra is the number of elements after the gradients in a step's reduce
@@ -128,6 +130,12 @@ type Trainer[T Float] struct {
 	// the step without another collective).
 	Stop    func() bool
 	stopped bool // the last step's reduced stop flag was set
+
+	// Trace, if set, receives this rank's spans: every step's forward,
+	// backward, Allreduce and optimizer, each epoch's evaluation, on the
+	// Reducer's clock. Nil records nothing and costs one comparison per
+	// step.
+	Trace *trace.Recorder
 }
 
 // NewTrainer checks cfg and the splits and allocates the step's buffers. The
@@ -215,7 +223,7 @@ func (t *Trainer[T]) Step(idx []int) (float64, error) {
 	}
 	xb, yb, dOut := t.xb[:rows*in], t.yb[:rows*out], t.dOut[:rows*out]
 	clear(t.red) // ZeroGrad, and the SSE and row count after the gradients
-	sse := 0.0
+	sse, tf := 0.0, 0.0
 	if rows > 0 {
 		pred := net.Forward(xb, rows)
 		for i, p := range pred {
@@ -223,7 +231,12 @@ func (t *Trainer[T]) Step(idx []int) (float64, error) {
 			dOut[i] = 2 * d
 			sse += float64(d) * float64(d)
 		}
+		if t.Trace != nil {
+			tf = t.r.Wtime()
+		}
 		net.Backward(xb, dOut, rows)
+	} else if t.Trace != nil {
+		tf = t.r.Wtime()
 	}
 	np := len(t.red) - extra
 	t.red[np], t.red[np+1] = T(sse), T(rows)
@@ -244,21 +257,30 @@ func (t *Trainer[T]) Step(idx []int) (float64, error) {
 		return loss, fmt.Errorf("%w train loss %g at epoch %d, step %d", ErrNonFinite, loss, t.epoch, t.step)
 	}
 	t.stopped = t.red[np+2] > 0
+	// One pass checks the reduced gradient, one more scales it and takes
+	// the optimizer step (scaledStepper).
 	scale := T(1 / float64(t.stepRows*out))
-	bad := -1
 	grads := net.Grads()
-	for i, g := range grads {
-		g *= scale
-		grads[i] = g
-		if g-g != 0 { // NaN or ±Inf
-			bad = i
+	if bad := firstNonFinite(grads); bad >= 0 {
+		return loss, fmt.Errorf("%w gradient %g (parameter %d) at epoch %d, step %d", ErrNonFinite, grads[bad]*scale, bad, t.epoch, t.step)
+	}
+	if s, ok := t.Opt.(scaledStepper[T]); ok {
+		s.stepScaled(net.Params(), grads, scale)
+	} else {
+		for i := range grads {
+			grads[i] *= scale
 		}
+		t.Opt.Step(net.Params(), grads)
 	}
-	if bad >= 0 {
-		return loss, fmt.Errorf("%w gradient %g (parameter %d) at epoch %d, step %d", ErrNonFinite, grads[bad], bad, t.epoch, t.step)
-	}
-	t.Opt.Step(net.Params(), grads)
 	t3 := t.r.Wtime()
+	if tr := t.Trace; tr != nil {
+		e, s := t.epoch, t.step
+		tr.Add(trace.Step, e, s, t0, t3)
+		tr.Add(trace.Forward, e, s, t0, tf)
+		tr.Add(trace.Backward, e, s, tf, t1)
+		tr.Add(trace.Allreduce, e, s, t1, t2)
+		tr.Add(trace.Optimizer, e, s, t2, t3)
+	}
 	t.Timing.Compute += (t1 - t0) + (t3 - t2)
 	t.Timing.Allreduce += t2 - t1
 	t.Timing.Steps++
@@ -330,10 +352,15 @@ func (t *Trainer[T]) epochFrom(p *Progress[T], steps [][]int) (EpochStats, error
 	if err != nil {
 		return st, err
 	}
-	t.Timing.Eval += t.r.Wtime() - e0
+	e1 := t.r.Wtime()
+	t.Timing.Eval += e1 - e0
 	st.ValLoss = vsse / (float64(vn) * out)
 	st.ValMAE = vsae / (float64(vn) * out)
-	st.Seconds = t.r.Wtime() - start
+	st.Seconds = e1 - start
+	if tr := t.Trace; tr != nil {
+		tr.Add(trace.Eval, t.epoch, 0, e0, e1)
+		tr.Add(trace.Epoch, t.epoch, 0, start, e1)
+	}
 	st.Compute = t.Timing.Compute - before.Compute
 	st.Allreduce = t.Timing.Allreduce - before.Allreduce
 	st.Eval = t.Timing.Eval - before.Eval

@@ -3,18 +3,28 @@
  *
  * Build and run (scripts/bench.sh does both):
  *   mpicc -O2 -o allreduce_bench scripts/allreduce_bench.c
- *   mpirun -np 2 ./allreduce_bench COUNT ITERS [REPS] [float|double]
+ *   mpirun -np 2 ./allreduce_bench COUNT ITERS [REPS] [float|double] [EVICT_BYTES]
  *
  * Like the Go benchmark it reduces zeros in place, calls 20 times to warm up,
  * meets at a Barrier, then times ITERS calls; it does that REPS times and
  * rank 0 prints one line per repetition with the slowest rank's time per
- * call:
- *   allreduce count=24451 type=float np=2 iters=2000 us_per_call=15.10
+ * call, and the median over calls of the fastest rank's time in each call
+ * (the statistic `trainer bench` reports for the training loop's
+ * Allreduce as allreduce_us: the rank that arrived last did not wait):
+ *   allreduce count=24451 type=float np=2 iters=2000 us_per_call=15.10 fastest_us_median=13.90
+ * With EVICT_BYTES > 0 every rank writes that many bytes of another buffer
+ * between calls (outside the timed call), as a training step's products
+ * fill the caches between two Allreduces; the line then ends evict=N.
  */
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+static int cmp_double(const void *a, const void *b) {
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
 
 static void check(int rc, const char *call) {
 	if (rc != MPI_SUCCESS) {
@@ -42,7 +52,8 @@ int main(int argc, char **argv) {
 	long iters = atol(argv[2]);
 	long reps = argc > 3 ? atol(argv[3]) : 1;
 	int dbl = argc > 4 && strcmp(argv[4], "double") == 0;
-	if (count < 1 || count > 2147483647L || iters < 1 || reps < 1) {
+	long evict = argc > 5 ? atol(argv[5]) : 0;
+	if (count < 1 || count > 2147483647L || iters < 1 || reps < 1 || evict < 0) {
 		if (rank == 0)
 			fprintf(stderr, "allreduce_bench: COUNT, ITERS and REPS must be positive\n");
 		MPI_Finalize();
@@ -50,7 +61,9 @@ int main(int argc, char **argv) {
 	}
 	MPI_Datatype type = dbl ? MPI_DOUBLE : MPI_FLOAT;
 	void *buf = calloc((size_t)count, dbl ? sizeof(double) : sizeof(float));
-	if (buf == NULL) {
+	double *each = calloc((size_t)iters, sizeof(double));
+	char *other = evict > 0 ? malloc((size_t)evict) : NULL;
+	if (buf == NULL || each == NULL || (evict > 0 && other == NULL)) {
 		fprintf(stderr, "allreduce_bench: out of memory\n");
 		MPI_Abort(MPI_COMM_WORLD, 1);
 	}
@@ -59,14 +72,27 @@ int main(int argc, char **argv) {
 	for (long r = 0; r < reps; r++) {
 		check(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier");
 		double t0 = MPI_Wtime();
-		for (long i = 0; i < iters; i++)
+		for (long i = 0; i < iters; i++) {
+			if (evict > 0)
+				memset(other, (int)i, (size_t)evict);
+			double c0 = MPI_Wtime();
 			check(MPI_Allreduce(MPI_IN_PLACE, buf, (int)count, type, MPI_SUM, MPI_COMM_WORLD), "MPI_Allreduce");
+			each[i] = MPI_Wtime() - c0;
+		}
 		double t = MPI_Wtime() - t0, slowest = 0;
 		check(MPI_Reduce(&t, &slowest, 1, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD), "MPI_Reduce");
-		if (rank == 0)
-			printf("allreduce count=%ld type=%s np=%d iters=%ld us_per_call=%.3f\n",
-			       count, dbl ? "double" : "float", size, iters, slowest / (double)iters * 1e6);
+		check(MPI_Allreduce(MPI_IN_PLACE, each, (int)iters, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD), "MPI_Allreduce");
+		qsort(each, (size_t)iters, sizeof(double), cmp_double);
+		if (rank == 0) {
+			printf("allreduce count=%ld type=%s np=%d iters=%ld us_per_call=%.3f fastest_us_median=%.3f",
+			       count, dbl ? "double" : "float", size, iters, slowest / (double)iters * 1e6, each[iters / 2] * 1e6);
+			if (evict > 0)
+				printf(" evict=%ld", evict);
+			printf("\n");
+		}
 	}
+	free(other);
+	free(each);
 	free(buf);
 	MPI_Finalize();
 	return 0;

@@ -10,26 +10,39 @@
 #   RESULTS   folder that keeps the raw results and table.md
 #             [results/bench-<UTC time>]
 #
+#   TORCH     the python with PyTorch 1.13 for the reference timings   [/usr/bin/python3]
+#
 # What runs (every round alternates the variants, so a disturbance from
 # other work on the machine hits them alike):
 #   1. go test -bench 'Step' -benchmem in mlp/ (the training step at both
 #      configurations, float32 and float64: GFLOP/s and allocations), COUNT
-#      times, summarized by benchstat;
+#      times, summarized by benchstat; and BenchmarkEpochTrace (epochs
+#      alternately with and without recording spans: the cost of --trace);
 #   2. per round, under mpirun -np 2: the Go binding's BenchmarkAllreduce
 #      and BenchmarkAllreduceNoYield (collective/) and
 #      scripts/allreduce_bench.c, built with mpicc, at the gradient sizes of
-#      both configurations (24,451 and 557,059 floats);
-#   3. per round: `trainer bench` for both configurations (float32) at np 1
-#      and np 2: s/epoch, GFLOP/s, share of the float32 GEMM peak (a
-#      1024-sized sgemm, measured in the same run), Allreduce share, RSS;
-#   4. per round: the GEMM peak alone with OPENBLAS_CORETYPE unset, to show
+#      both configurations (24,451 and 557,059 floats), the C loop also
+#      with a step's working set written between its calls;
+#   3. per round: `trainer bench` for both MLP configurations (float32) at
+#      np 1 and np 2: s/epoch, GFLOP/s, share of the float32 GEMM peak (a
+#      1024-sized sgemm, measured in the same run), Allreduce share, the
+#      fastest rank's time in each step's Allreduce (allreduce_us, against
+#      the C figure of step 2), RSS; the default at np 2 once more without
+#      recording spans (--spans=false: what recording costs); the LSTM (and
+#      the transformer, where the trainer has it) at np 1;
+#   4. per round, when $TORCH has torch: PyTorch's epoch of the same large
+#      MLP, LSTM and transformer, one thread, the same OpenBLAS
+#      (scripts/pytorch/time_*.py), on one core as the np 1 runs;
+#   5. per round: the GEMM peak alone with OPENBLAS_CORETYPE unset, to show
 #      OpenBLAS's own kernel choice beside the one the table ran with;
-#   5. `trainer bench table`: the table of targets, and one of the runs.
+#   6. `trainer bench table`: the table of targets, and one of the runs.
+# The sweep's packing speed (scripts/sweep-speed.sh, about 3 minutes) is
+# not part of it: `make sweepspeed` runs it.
 # Every result line carries its round; a ratio of two figures (Go / C,
 # np 1 / np 2) is the median over rounds of the ratio within the round.
 # OpenBLAS: scripts/blasenv.sh decides OPENBLAS_CORETYPE (it keeps a value
 # already set) and every OPENBLAS_* variable goes to the ranks with -x.
-# Takes about 1.5 minutes on 2 cores. Exits non-zero only if something
+# Takes about 5 minutes on 2 cores. Exits non-zero only if something
 # failed to run, not on a MISS.
 set -euo pipefail
 
@@ -40,6 +53,7 @@ REPEATS=${REPEATS:-5}
 COUNT=${COUNT:-6}
 RESULTS=${RESULTS:-results/bench-$(date -u +%Y%m%d-%H%M%S)}
 BENCHSTAT=golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+TORCH=${TORCH:-/usr/bin/python3}
 
 [[ $REPEATS =~ ^[1-9][0-9]*$ ]] || { echo "bench: REPEATS must be a positive integer" >&2; exit 2; }
 [[ $COUNT =~ ^[1-9][0-9]*$ ]] || { echo "bench: COUNT must be a positive integer" >&2; exit 2; }
@@ -74,25 +88,64 @@ mpicc -O2 -o "$tmp/allreduce_bench" scripts/allreduce_bench.c
 } >"$out/system.txt"
 
 log "Go benchmarks of the training step (count $COUNT)"
-(cd mlp && "$tmp/mlp.test" -test.run=NONE -test.bench='^BenchmarkStep' -test.benchmem \
+(cd mlp && "$tmp/mlp.test" -test.run=NONE -test.bench='^BenchmarkStep(64)?$' -test.benchmem \
 	-test.count="$COUNT" -test.benchtime=0.5s) >"$out/mlp.txt"
+log "Go benchmark of recording spans: epochs alternately with and without (count $COUNT)"
+(cd mlp && "$tmp/mlp.test" -test.run=NONE -test.bench='^BenchmarkEpochTrace$' -test.benchmem \
+	-test.count="$COUNT" -test.benchtime=200x) >"$out/mlp-trace.txt"
 go run "$BENCHSTAT" "$out/mlp.txt" >"$out/benchstat.txt" 2>&1 || log "benchstat failed; see $out/benchstat.txt"
 
 : >"$out/allreduce-go.txt"
 : >"$out/allreduce-c.txt"
 : >"$out/train.txt"
 : >"$out/peak-own-choice.txt"
+: >"$out/pytorch.txt"
+torch=0
+if [[ -x $TORCH ]] && "$TORCH" -c 'import torch' 2>/dev/null; then
+	torch=1
+else
+	echo "bench: skipping the PyTorch comparisons: $TORCH has no torch (apt-get install python3-torch)" | tee "$out/pytorch-skipped.txt" >&2
+fi
+# The model names the trainer knows, for the transformer's rows.
+models=$("$tmp/trainer" bench -h 2>&1 | sed -n 's/.*named configuration: \([a-z |]*\).*/\1/p')
+has_transformer=0
+[[ $models == *transformer* ]] && has_transformer=1
+pin=()
+command -v taskset >/dev/null && pin=(taskset -c 0)
+# pytorch NAME SCRIPT ARGS...: one PyTorch timing, as a key=value line.
+pytorch() {
+	local name=$1 script=$2
+	shift 2
+	"${pin[@]}" env OPENBLAS_NUM_THREADS=1 "$TORCH" "$script" "$@" >"$tmp/torch.txt" 2>&1 || { log "$script failed"; cat "$tmp/torch.txt" >&2; return 0; }
+	local line
+	line=$(grep -E 'median (epoch|of epochs)' "$tmp/torch.txt" | tail -n1)
+	local wall cpu
+	wall=$(sed -nE 's/.*median epoch ([0-9.]+) s.*/\1/p; s/.*: ([0-9.]+) s per epoch.*/\1/p' <<<"$line")
+	cpu=$(sed -nE 's/.*\(([0-9.]+) s CPU\).*/\1/p; s/.*CPU ([0-9.]+) s\).*/\1/p' <<<"$line")
+	echo "pytorch model=$name epoch_s=$wall cpu_epoch_s=$cpu round=$r" >>"$out/pytorch.txt"
+}
 for r in $(seq "$REPEATS"); do
 	log "round $r/$REPEATS: Allreduce, Go and C, np 2"
 	# name:count:iterations; about 30-50 ms per timed repetition
-	for s in 8B:2:20000 default:24451:2000 large:557059:200; do
-		IFS=: read -r name count iters <<<"$s"
+	# name:count:iterations:bytes one np 2 training step writes besides the
+	# Allreduce (parameters, gradients and Adam's two moments, 16 bytes per
+	# parameter at float32, and a 64- or 512-row shard's activations and
+	# inputs): default 24,449 x 16 + 64 x (2 x 256 + 1 + 60) x 4,
+	# large 557,057 x 16 + 512 x (2 x 1536 + 1 + 60) x 4. The C loop is run
+	# hot (back to back) and with that many bytes written between calls, as
+	# the training loop's Allreduce finds the caches.
+	for s in 8B:2:20000:0 default:24451:2000:537856 large:557059:200:15330464; do
+		IFS=: read -r name count iters evict <<<"$s"
 		rm -rf "$tmp/ar"
 		(cd collective && mpirun "${mpiflags[@]}" -np 2 --output-filename "$tmp/ar" "$tmp/collective.test" \
 			-test.run=NONE -test.bench="^BenchmarkAllreduce(NoYield)?\$/^${name}_" -test.benchtime="${iters}x" -test.count=3) >/dev/null
 		sed -n "s/^Benchmark/round=$r &/p" "$tmp"/ar/1/rank.0/stdout >>"$out/allreduce-go.txt"
 		mpirun "${mpiflags[@]}" -np 2 "$tmp/allreduce_bench" "$count" "$iters" 3 float |
 			sed "s/\$/ round=$r/" >>"$out/allreduce-c.txt"
+		if ((evict > 0)); then
+			mpirun "${mpiflags[@]}" -np 2 "$tmp/allreduce_bench" "$count" "$iters" 3 float "$evict" |
+				sed "s/\$/ round=$r/" >>"$out/allreduce-c.txt"
+		fi
 	done
 	env -u OPENBLAS_CORETYPE "$tmp/trainer" bench peak >>"$out/peak-own-choice.txt"
 	for np in 1 2; do
@@ -102,7 +155,33 @@ for r in $(seq "$REPEATS"); do
 			log "round $r/$REPEATS: trainer bench --config $config, np $np"
 			mpirun "${mpiflags[@]}" "${xflags[@]}" -np "$np" "$tmp/trainer" bench --config "$config" \
 				--epochs "$epochs" --warmup 2 | sed "s/\$/ round=$r/" >>"$out/train.txt"
+			if [[ $config == default && $np == 2 ]]; then
+				log "round $r/$REPEATS: the same without recording spans"
+				mpirun "${mpiflags[@]}" "${xflags[@]}" -np "$np" "$tmp/trainer" bench --config "$config" \
+					--epochs "$epochs" --warmup 2 --spans=false --peak_n 0 | sed "s/\$/ round=$r/" >>"$out/train.txt"
+			fi
 		done
+	done
+	if ((torch)); then
+		log "round $r/$REPEATS: PyTorch, large MLP"
+		pytorch large scripts/pytorch/time_mlp.py --config large --epochs 4 --warmup 1
+	fi
+	seq_models=(lstm)
+	((has_transformer)) && seq_models+=(transformer)
+	for m in "${seq_models[@]}"; do
+		log "round $r/$REPEATS: trainer bench --config $m, np 1"
+		mpirun "${mpiflags[@]}" "${xflags[@]}" -np 1 "$tmp/trainer" bench --config "$m" \
+			--epochs 3 --warmup 1 --peak_n 0 | sed "s/\$/ round=$r/" >>"$out/train.txt"
+		if ((torch)); then
+			log "round $r/$REPEATS: PyTorch, $m"
+			if [[ $m == lstm ]]; then
+				pytorch lstm scripts/pytorch/time_lstm.py --epochs 3 --warmup 1
+			else
+				# its first epoch is the warm-up; PyTorch's transformer epoch
+				# is seconds long
+				pytorch transformer scripts/pytorch/time_transformer.py --epochs 2
+			fi
+		fi
 	done
 done
 
