@@ -17,6 +17,7 @@
 #                the Open MPI calls of mpi.go run only under mpirun, in
 #                scripts/mpitest.sh, which gremlins cannot drive)
 #   mlp/cblas    the cgo binding to OpenBLAS and its gonum twin (reported only)
+#   mlp/trace    the per-rank span buffer of --trace (reported only)
 #
 # Gates: a gated package passes when its test efficacy and its mutant
 # coverage are both at least the threshold, computed with the mutants listed
@@ -65,7 +66,7 @@ EQUIV=${EQUIV:-$repo/scripts/mutants-equivalent.txt}
 OUT=${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/mutate.XXXXXX")}
 GREMLINS_VERSION=v0.6.0
 
-all_pkgs=(mlp data mlp/eval mlp/sweep mlp/budget plotting collective mlp/cblas)
+all_pkgs=(mlp data mlp/eval mlp/sweep mlp/budget plotting collective mlp/cblas mlp/trace)
 if [[ $# -gt 0 ]]; then
 	pkgs=("$@")
 else
@@ -77,7 +78,7 @@ gate() {
 	case $1 in
 	mlp | data | mlp/eval | mlp/sweep | mlp/budget) echo "$EFFICACY $MCOVER" ;;
 	plotting) echo "$SOFT_EFFICACY $SOFT_MCOVER" ;;
-	collective | mlp/cblas) echo "-" ;;
+	collective | mlp/cblas | mlp/trace) echo "-" ;;
 	*) echo "mutate: unknown package $1 (one of: ${all_pkgs[*]})" >&2; return 2 ;;
 	esac
 }
@@ -88,7 +89,7 @@ gate() {
 # tests and by mlp's, not mutated).
 excludes() {
 	case $1 in
-	mlp) echo "-E ^(eval|sweep|budget|cblas)/" ;;
+	mlp) echo "-E ^(eval|sweep|budget|cblas|trace)/" ;;
 	esac
 }
 
