@@ -13,6 +13,8 @@
 #   make sweep          scaling sweep over rank counts and batch sizes (scripts/sweep.sh)
 #   make hpsweep        hyperparameter sweeps of the committed grids, packed in one MPI job each (scripts/hpsweep.sh)
 #   make sweepspeed     one sweep job against a loop of mpirun jobs, side by side (scripts/sweep-speed.sh)
+#   make mutate         mutation testing with gremlins, package by package (scripts/mutate.sh; hours, not in `make test`)
+#   make mutate PKGS="data mlp/eval" EFFICACY=95 MCOVER=95 WORKERS=2
 
 NP     ?= 4
 ARGS   ?=
@@ -100,6 +102,12 @@ hpsweep: build
 
 sweepspeed: build
 	bash scripts/sweep-speed.sh ./trainer
+
+# Thresholds, workers and packages pass through the environment
+# (EFFICACY, MCOVER, WORKERS, TIMEOUT_COEFF, ...: see scripts/mutate.sh).
+PKGS ?=
+mutate: deps
+	bash scripts/mutate.sh $(PKGS)
 
 clean:
 	rm -f trainer

@@ -51,6 +51,9 @@ func TestReadCSVLayouts(t *testing.T) {
 		{name: "CRLF", content: "Date,Close\r\n2020-01-02,1.5\r\n2020-01-03,2\r\n", want: []float64{1.5, 2}},
 		{name: "quoted and spaced", content: "\"Date\", \"Close\"\n\"2020-01-02\", \"1.5\"\n", want: []float64{1.5}},
 		{name: "blank lines", content: "Date,Close\n\n2020-01-02,1.5\n\n", want: []float64{1.5}},
+		// A name that appears twice: the first column of that name is read.
+		{name: "two date columns", content: "Date,Close,Date\n2020-01-02,1.5,not a date\n", want: []float64{1.5}},
+		{name: "two close columns", content: "Close,Date,Close\n1.5,2020-01-02,7\n", want: []float64{1.5}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

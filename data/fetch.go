@@ -302,10 +302,7 @@ func (o *FetchOptions) get(ctx context.Context, u string) (*response, error) {
 		if resp.code != http.StatusTooManyRequests && resp.code < 500 || attempt > o.Retries {
 			return resp, nil
 		}
-		wait := o.Backoff << min(attempt-1, 30)
-		if wait <= 0 || wait > maxBackoff {
-			wait = maxBackoff
-		}
+		wait := retryWait(o.Backoff, attempt)
 		if retryAfter >= 0 {
 			if retryAfter > MaxRetryAfter {
 				return nil, o.errorf("%w %s: asks to retry after %v; try later", ErrHTTP, resp.status, retryAfter)
@@ -320,6 +317,17 @@ func (o *FetchOptions) get(ctx context.Context, u string) (*response, error) {
 		case <-t.C:
 		}
 	}
+}
+
+// retryWait is the wait after the given failed attempt (1, 2, ...):
+// backoff doubled for each attempt after the first, at most maxBackoff
+// (also when the doubling overflows).
+func retryWait(backoff time.Duration, attempt int) time.Duration {
+	wait := backoff << min(attempt-1, 30)
+	if wait <= 0 || wait > maxBackoff {
+		return maxBackoff
+	}
+	return wait
 }
 
 // once makes one request; retryAfter is -1 without a Retry-After header.

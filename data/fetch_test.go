@@ -136,22 +136,32 @@ func TestFetchYahooColumnsAndRange(t *testing.T) {
 	tests := []struct {
 		name   string
 		column string
+		from   string // default 2020-01-01
 		to     string
 		want   []float64
+		dates  []string // default gspcDays[:len(want)]
 	}{
-		{"close", "close", "2020-01-31", gspcCloses},
-		{"default column", "", "2020-01-31", gspcCloses},
-		{"adjclose", "adjclose", "2020-01-31", gspcAdjCloses},
-		{"Adj Close", "Adj Close", "2020-01-31", gspcAdjCloses},
-		{"open", "open", "2020-01-31", []float64{3244.669921875, 3226.360107421875, 3217.550048828125, 3238.590087890625}},
-		{"volume", "volume", "2020-01-31", []float64{3459930000, 3484700000, 3702460000, 3720890000}},
-		{"to is inclusive", "close", "2020-01-06", gspcCloses[:3]},
-		{"to is inclusive, adjclose", "adjclose", "2020-01-06", gspcAdjCloses[:3]},
+		{"close", "close", "", "2020-01-31", gspcCloses, nil},
+		{"default column", "", "", "2020-01-31", gspcCloses, nil},
+		{"adjclose", "adjclose", "", "2020-01-31", gspcAdjCloses, nil},
+		{"Adj Close", "Adj Close", "", "2020-01-31", gspcAdjCloses, nil},
+		{"open", "open", "", "2020-01-31", []float64{3244.669921875, 3226.360107421875, 3217.550048828125, 3238.590087890625}, nil},
+		{"volume", "volume", "", "2020-01-31", []float64{3459930000, 3484700000, 3702460000, 3720890000}, nil},
+		{"to is inclusive", "close", "", "2020-01-06", gspcCloses[:3], nil},
+		{"to is inclusive, adjclose", "adjclose", "", "2020-01-06", gspcAdjCloses[:3], nil},
+		{"from is inclusive", "close", "2020-01-03", "2020-01-06", gspcCloses[1:3], gspcDays[1:3]},
+		{"one day", "close", "2020-01-08", "2020-01-08", gspcCloses[3:], gspcDays[3:]},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			o := srv.opts(SourceYahoo, "^GSPC")
 			o.Column, o.To = tt.column, day(tt.to)
+			if tt.from != "" {
+				o.From = day(tt.from)
+			}
+			if tt.dates == nil {
+				tt.dates = gspcDays[:len(tt.want)]
+			}
 			s, err := Fetch(context.Background(), o)
 			if err != nil {
 				t.Fatal(err)
@@ -159,8 +169,8 @@ func TestFetchYahooColumnsAndRange(t *testing.T) {
 			if !slices.Equal(s.Values, tt.want) {
 				t.Errorf("values %v, want %v", s.Values, tt.want)
 			}
-			if dates := days(s); !slices.Equal(dates, gspcDays[:len(tt.want)]) {
-				t.Errorf("dates %v, want %v", dates, gspcDays[:len(tt.want)])
+			if dates := days(s); !slices.Equal(dates, tt.dates) {
+				t.Errorf("dates %v, want %v", dates, tt.dates)
 			}
 		})
 	}
@@ -175,6 +185,22 @@ func days(s *Series) []string {
 	return out
 }
 
+// A day is its timestamp in the exchange's time: Tokyo (UTC+9) opens at
+// 00:00 UTC, which is 09:00 of the same day there and 15:00 of the day
+// before in New York.
+func TestFetchYahooGMTOffset(t *testing.T) {
+	// 1578268800 is 2020-01-06 00:00 UTC, 1578355200 the day after.
+	srv := newFakeServer(t, reply{code: 200, body: `{"chart":{"result":[{"meta":{"gmtoffset":32400},` +
+		`"timestamp":[1578268800,1578355200],"indicators":{"quote":[{"close":[23204.86,23575.72]}]}}]}}`})
+	s, err := Fetch(context.Background(), srv.opts(SourceYahoo, "^N225"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := days(s), []string{"2020-01-06", "2020-01-07"}; !slices.Equal(got, want) {
+		t.Errorf("days %v, want %v", got, want)
+	}
+}
+
 func TestFetchRetries(t *testing.T) {
 	ok := reply{code: 200, file: "yahoo-chart-gspc.json"}
 	tests := []struct {
@@ -185,6 +211,8 @@ func TestFetchRetries(t *testing.T) {
 		{"500 then success", []reply{{code: 500, body: "oops"}, ok}, 2},
 		{"429 then success", []reply{{code: 429, retryAfter: "0"}, ok}, 2},
 		{"429 with HTTP-date Retry-After", []reply{{code: 429, retryAfter: "Mon, 02 Jan 2006 15:04:05 GMT"}, ok}, 2},
+		// One second is within MaxRetryAfter (30 s): waited, not refused.
+		{"429 with Retry-After 1", []reply{{code: 429, retryAfter: "1"}, ok}, 2},
 		{"three 502s then success", []reply{{code: 502}, {code: 502}, {code: 503}, ok}, 4},
 	}
 	for _, tt := range tests {
@@ -201,6 +229,20 @@ func TestFetchRetries(t *testing.T) {
 				t.Errorf("%d requests, want %d", n, tt.requests)
 			}
 		})
+	}
+}
+
+// A zero Timeout means DefaultTimeout (30 s) per attempt, not none at all.
+func TestFetchDefaultTimeout(t *testing.T) {
+	srv := newFakeServer(t, reply{code: 200, file: "yahoo-chart-gspc.json"})
+	o := srv.opts(SourceYahoo, "^GSPC")
+	o.Timeout = 0
+	s, err := Fetch(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(s.Values, gspcCloses) {
+		t.Errorf("values %v, want %v", s.Values, gspcCloses)
 	}
 }
 
@@ -242,6 +284,11 @@ func TestFetchErrors(t *testing.T) {
 			`"indicators":{"quote":[{"close":[1,0]}]}}]}}`}}, sentinel: ErrNonPos, requests: 1, want: prefix + "2020-01-03: non-positive close 0"},
 		{name: "no adjclose", replies: []reply{{code: 200, body: `{"chart":{"result":[{"timestamp":[1577975400],` +
 			`"indicators":{"quote":[{"close":[1]}]}}]}}`}}, edit: func(o *FetchOptions) { o.Column = "adjclose" },
+			requests: 1, want: prefix + `response has no "adjclose" values`},
+		{name: "empty quote", replies: []reply{{code: 200, body: `{"chart":{"result":[{"timestamp":[1577975400],` +
+			`"indicators":{"quote":[]}}]}}`}}, requests: 1, want: prefix + `response has no "close" values`},
+		{name: "empty adjclose", replies: []reply{{code: 200, body: `{"chart":{"result":[{"timestamp":[1577975400],` +
+			`"indicators":{"quote":[{"close":[1]}],"adjclose":[]}}]}}`}}, edit: func(o *FetchOptions) { o.Column = "adjclose" },
 			requests: 1, want: prefix + `response has no "adjclose" values`},
 		{name: "empty range", replies: []reply{{code: 200, body: `{"chart":{"result":[{"indicators":{"quote":[{}]}}]}}`}},
 			sentinel: ErrNoRows, requests: 1, want: prefix + "no data rows: no days in range"},
@@ -388,6 +435,103 @@ func TestParseRetryAfter(t *testing.T) {
 	} {
 		if got := parseRetryAfter(in); got != want {
 			t.Errorf("parseRetryAfter(%q) = %v, want %v", in, got, want)
+		}
+	}
+}
+
+// The defaults FetchOptions documents, filled in before any request.
+func TestFetchOptionsDefaults(t *testing.T) {
+	var o FetchOptions
+	o.defaults()
+	if o.Source != SourceYahoo || o.Column != "close" || o.BaseURL != "https://query1.finance.yahoo.com" ||
+		o.Client != http.DefaultClient || o.Retries != 3 || o.Timeout != 30*time.Second || o.Backoff != time.Second ||
+		o.UserAgent != DefaultUserAgent || !o.From.Equal(day("1900-01-01")) || time.Since(o.To) > time.Minute {
+		t.Errorf("zero options became %+v", o)
+	}
+	tests := []struct {
+		name string
+		in   FetchOptions
+		want func(FetchOptions) bool
+	}{
+		{"stooq's host", FetchOptions{Source: SourceStooq}, func(o FetchOptions) bool { return o.BaseURL == "https://stooq.com" }},
+		{"trailing slashes", FetchOptions{BaseURL: "http://h//"}, func(o FetchOptions) bool { return o.BaseURL == "http://h" }},
+		{"no retries", FetchOptions{Retries: -1}, func(o FetchOptions) bool { return o.Retries == 0 }},
+		{"two retries", FetchOptions{Retries: 2}, func(o FetchOptions) bool { return o.Retries == 2 }},
+		{"negative timeout and backoff", FetchOptions{Timeout: -1, Backoff: -1},
+			func(o FetchOptions) bool { return o.Timeout == 30*time.Second && o.Backoff == time.Second }},
+		{"timeout and backoff kept", FetchOptions{Timeout: time.Millisecond, Backoff: time.Microsecond},
+			func(o FetchOptions) bool { return o.Timeout == time.Millisecond && o.Backoff == time.Microsecond }},
+	}
+	for _, tt := range tests {
+		o := tt.in
+		o.defaults()
+		if !tt.want(o) {
+			t.Errorf("%s: %+v", tt.name, o)
+		}
+	}
+}
+
+func TestRetryWait(t *testing.T) {
+	tests := []struct {
+		backoff time.Duration
+		attempt int
+		want    time.Duration
+	}{
+		{time.Second, 1, time.Second},
+		{time.Second, 2, 2 * time.Second},
+		{time.Second, 3, 4 * time.Second},
+		{time.Second, 6, 32 * time.Second},
+		{time.Second, 7, time.Minute}, // 64 s, over maxBackoff
+		{time.Minute, 1, time.Minute},
+		{time.Nanosecond, 31, 1 << 30}, // 2^30 ns, about 1.07 s
+		{time.Nanosecond, 40, 1 << 30}, // the doubling stops after 30
+		{1 << 34, 31, time.Minute},     // 2^64 ns overflows to 0
+		{1 << 33, 31, time.Minute},     // 2^63 ns overflows to a negative wait
+	}
+	for _, tt := range tests {
+		if got := retryWait(tt.backoff, tt.attempt); got != tt.want {
+			t.Errorf("retryWait(%v, %d) = %v, want %v", tt.backoff, tt.attempt, got, tt.want)
+		}
+	}
+}
+
+// Retry-After decides the wait when present: 0 s retries at once however
+// long the backoff, and MaxRetryAfter itself is waited (here until the
+// context ends), not refused.
+func TestFetchRetryAfterWaits(t *testing.T) {
+	ok := reply{code: 200, file: "yahoo-chart-gspc.json"}
+	t.Run("zero", func(t *testing.T) {
+		srv := newFakeServer(t, reply{code: 429, retryAfter: "0"}, ok)
+		o := srv.opts(SourceYahoo, "^GSPC")
+		o.Backoff = time.Hour
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if _, err := Fetch(ctx, o); err != nil {
+			t.Fatalf("%v: waited the backoff instead of Retry-After: 0", err)
+		}
+	})
+	t.Run("MaxRetryAfter", func(t *testing.T) {
+		srv := newFakeServer(t, reply{code: 429, retryAfter: "30"}, ok)
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		_, err := Fetch(ctx, srv.opts(SourceYahoo, "^GSPC"))
+		wantErr(t, err, "context deadline exceeded (while waiting to retry HTTP 429 Too Many Requests)")
+	})
+}
+
+// snippet folds white space and keeps at most 120 runes, marking a cut.
+func TestSnippet(t *testing.T) {
+	r120 := strings.Repeat("é", 120)
+	tests := []struct{ in, want string }{
+		{"", ""},
+		{"  a\n\tb  ", "a b"},
+		{r120, r120},
+		{r120 + "x", r120 + "..."},
+		{strings.Repeat("ab ", 400), strings.Repeat("ab ", 40) + "..."}, // 120 runes end in a space
+	}
+	for _, tt := range tests {
+		if got := snippet([]byte(tt.in)); got != tt.want {
+			t.Errorf("snippet(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

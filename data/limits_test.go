@@ -5,6 +5,7 @@ package data
 
 import (
 	"archive/zip"
+	"bytes"
 	"errors"
 	"io"
 	"os"
@@ -42,7 +43,11 @@ func TestReadCSVEndlessStreams(t *testing.T) {
 		{"a line without end", io.MultiReader(strings.NewReader("Date,Close\n2000-01-03,"), &endless{line: []byte("9")}),
 			"line 2 is longer than 65536 bytes (the limit of a CSV line"},
 		{"a header without end", &endless{line: []byte("Date,")}, "line 1 is longer than 65536 bytes"},
-		{"a stream of short lines", io.MultiReader(strings.NewReader("Date,Close\n"), &endless{line: []byte("\n")}),
+		// Rows of a kilobyte, each within every limit and with a blank
+		// line after it, reach 64 MiB at about 65,000 rows: long before
+		// the row limit, so only the byte count can stop them.
+		{"rows of a kilobyte and blank lines", io.MultiReader(strings.NewReader("Date,Close,Note\n"),
+			&endless{line: []byte("2000-01-03,1469.25," + strings.Repeat("x", 1000) + "\n\n")}),
 			"more than 64 MiB (the limit of a CSV file"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -76,6 +81,41 @@ func TestReadCSVLongField(t *testing.T) {
 	var pe *ParseError
 	if !errors.As(err, &pe) || pe.Line != 2 || pe.Column != 3 || !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("err = %v, want a ParseError at 2:3 wrapping ErrTooLarge", err)
+	}
+}
+
+// A header of MaxCSVField columns and a field of MaxCSVField bytes are
+// within the limits; one more of either is not.
+func TestReadCSVAtLimits(t *testing.T) {
+	header := "Date,Close" + strings.Repeat(",N", MaxCSVField-2)
+	row := "2000-01-03,1469.25," + strings.Repeat("x", MaxCSVField) + strings.Repeat(",", MaxCSVField-3)
+	s, _, err := ReadCSV(strings.NewReader(header+"\n"+row+"\n"), "wide.csv", "close")
+	if err != nil {
+		t.Fatalf("%d columns, a field of %d bytes: %v", MaxCSVField, MaxCSVField, err)
+	}
+	if s.Len() != 1 || s.Values[0] != 1469.25 {
+		t.Errorf("values %v, want [1469.25]", s.Values)
+	}
+	_, _, err = ReadCSV(strings.NewReader(header+",N\n"+row+",\n"), "wider.csv", "close")
+	if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "a header of 1025 columns (the limit is 1024)") {
+		t.Errorf("err = %v, want ErrTooLarge for 1025 columns", err)
+	}
+}
+
+// MaxCSVRows data rows are read, null rows counted among them; one more
+// row is refused.
+func TestReadCSVRowLimit(t *testing.T) {
+	nulls := strings.Repeat("2000-01-03,null\n", MaxCSVRows-1)
+	s, rep, err := ReadCSV(strings.NewReader("Date,Close\n"+nulls+"2000-01-04,1469.25\n"), "full.csv", "close")
+	if err != nil {
+		t.Fatalf("%d rows: %v", MaxCSVRows, err)
+	}
+	if s.Len() != 1 || rep.Nulls != MaxCSVRows-1 {
+		t.Errorf("%d values, %d nulls; want 1 and %d", s.Len(), rep.Nulls, MaxCSVRows-1)
+	}
+	_, _, err = ReadCSV(strings.NewReader("Date,Close\n"+nulls+"2000-01-03,null\n2000-01-04,1469.25\n"), "over.csv", "close")
+	if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "data: over.csv: more than 500000 data rows") {
+		t.Errorf("err = %v, want ErrTooLarge for %d rows", err, MaxCSVRows+1)
 	}
 }
 
@@ -122,5 +162,60 @@ func writeNPYHeaderOnly(t *testing.T, path, entry, dict string) {
 	}
 	if err := z.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// chunks yields each of its chunks in a Read of its own.
+type chunks [][]byte
+
+func (c *chunks) Read(p []byte) (int, error) {
+	if len(*c) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, (*c)[0])
+	if (*c)[0] = (*c)[0][n:]; len((*c)[0]) == 0 {
+		*c = (*c)[1:]
+	}
+	return n, nil
+}
+
+// boundedReader at its limits, whatever the cut between reads: a line of
+// MaxCSVLine bytes before its newline and a stream of MaxCSVBytes bytes
+// pass; one byte more fails.
+func TestBoundedReaderLimits(t *testing.T) {
+	line := func(n int) []byte { return []byte(strings.Repeat("x", n)) }
+	lines := func(total int) []byte { // total bytes of 1 KiB lines
+		return bytes.Repeat(append(line(1023), '\n'), total>>10)
+	}
+	tests := []struct {
+		name string
+		in   chunks
+		err  string
+	}{
+		{"a line of MaxCSVLine bytes", chunks{line(MaxCSVLine), []byte("\n")}, ""},
+		{"a line of MaxCSVLine bytes in two reads", chunks{line(100), append(line(MaxCSVLine-100), '\n')}, ""},
+		{"a line one byte longer", chunks{line(MaxCSVLine + 1)}, "line 1 is longer than 65536 bytes"},
+		{"a line one byte longer in two reads", chunks{[]byte("a\n"), line(MaxCSVLine - 1), line(2)}, "line 2 is longer than 65536 bytes"},
+		// A read that starts with the newline ends the long line; the
+		// bytes after it start the next one.
+		{"a long line ended at the start of a read", chunks{line(MaxCSVLine - 10), append([]byte("\n"), append(line(100), '\n')...)}, ""},
+		{"a long line ended by a read of its own", chunks{line(MaxCSVLine - 10), []byte("\n"), append(line(100), '\n')}, ""},
+		{"MaxCSVBytes", chunks{lines(MaxCSVBytes)}, ""},
+		{"one byte more", chunks{lines(MaxCSVBytes), []byte("x")}, "more than 64 MiB"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := &boundedReader{r: &tt.in, name: "in.csv"}
+			_, err := io.Copy(io.Discard, b)
+			if tt.err == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "data: in.csv: "+tt.err) {
+				t.Errorf("err = %v, want ErrTooLarge and %q", err, tt.err)
+			}
+		})
 	}
 }

@@ -100,6 +100,26 @@ func TestNPZRoundTrip(t *testing.T) {
 	}
 }
 
+// A split of a single window is the smallest the layout holds.
+func TestNPZRoundTripOneWindow(t *testing.T) {
+	d := smallDataset(t)
+	w, h := d.Opts.Window, d.Opts.Horizon
+	v := &d.Val
+	*v = Split{N: 1, X: v.X[:w], Y: v.Y[:h], Last: v.Last[:1], Target: v.Target[:h], Dates: v.Dates[:1]}
+	path := filepath.Join(t.TempDir(), "one.npz")
+	if err := WriteNPZ(path, d); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadNPZ(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Val.N != 1 {
+		t.Fatalf("val split of %d windows, want 1", back.Val.N)
+	}
+	sameDataset(t, d, back)
+}
+
 func TestNPZLayout(t *testing.T) {
 	d := smallDataset(t)
 	path := filepath.Join(t.TempDir(), "d.npz")
@@ -412,4 +432,58 @@ func mat32(r, c int, v []float32) [][]float32 {
 		out[i] = v[i*c : (i+1)*c]
 	}
 	return out
+}
+
+// CarveValidation at the limits of its share: one window moved, one window
+// kept, none movable; the shares in Opts follow the new counts.
+func TestCarveValidationLimits(t *testing.T) {
+	seq := func(n int) []float64 {
+		v := make([]float64, n)
+		for i := range v {
+			v[i] = float64(i)
+		}
+		return v
+	}
+	dataset := func() *Dataset {
+		return &Dataset{
+			Source: "five.npz",
+			Train:  Split{N: 5, X: seq(10), Y: seq(5)},
+			Test:   Split{N: 5, X: seq(10), Y: seq(5)},
+		}
+	}
+	tests := []struct {
+		frac       float64
+		moved      int
+		trainShare float64 // of 10 windows
+		err        string
+	}{
+		{frac: 0.2, moved: 1, trainShare: 0.4},  // int(0.2*5) = 1: the smallest carve
+		{frac: 0.9, moved: 4, trainShare: 0.1},  // int(0.9*5) = 4: one training window left
+		{frac: 0.99, moved: 4, trainShare: 0.1}, // int(4.95) = 4
+		{frac: 0.1, err: "data: five.npz: 5 training windows are too few to set 10% aside for validation"}, // int(0.5) = 0
+	}
+	for _, tt := range tests {
+		d := dataset()
+		k, err := d.CarveValidation(tt.frac)
+		if tt.err != "" {
+			wantErr(t, err, tt.err)
+			if d.Train.N != 5 || d.Val.N != 0 {
+				t.Errorf("frac %v: train %d, val %d after a refused carve", tt.frac, d.Train.N, d.Val.N)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("frac %v: %v", tt.frac, err)
+		}
+		keep := 5 - tt.moved
+		if k != tt.moved || d.Val.N != tt.moved || d.Train.N != keep {
+			t.Errorf("frac %v: moved %d, train %d, val %d; want %d moved", tt.frac, k, d.Train.N, d.Val.N, tt.moved)
+		}
+		if !slices.Equal(d.Train.Y, seq(keep)) || !slices.Equal(d.Val.Y, seq(5)[keep:]) || !slices.Equal(d.Val.X, seq(10)[2*keep:]) {
+			t.Errorf("frac %v: train y %v, val y %v, val x %v", tt.frac, d.Train.Y, d.Val.Y, d.Val.X)
+		}
+		if d.Opts.Train != tt.trainShare || d.Opts.Val != float64(tt.moved)/10 {
+			t.Errorf("frac %v: shares train %v val %v, want %v and %v", tt.frac, d.Opts.Train, d.Opts.Val, tt.trainShare, float64(tt.moved)/10)
+		}
+	}
 }

@@ -4,6 +4,7 @@ package data
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -175,20 +176,31 @@ func TestShardsMisuse(t *testing.T) {
 	tests := []struct {
 		name string
 		f    func()
+		want string // in the panic's message, which names the bad argument
 	}{
-		{"n zero", func() { Shards(0, 4, 1, 0, 0, 1) }},
-		{"n negative", func() { Shards(-1, 4, 1, 0, 0, 1) }},
-		{"batch zero", func() { Shards(10, 0, 1, 0, 0, 1) }},
-		{"size zero", func() { Shards(10, 4, 1, 0, 0, 0) }},
-		{"rank negative", func() { Shards(10, 4, 1, 0, -1, 2) }},
-		{"rank too big", func() { Shards(10, 4, 1, 0, 2, 2) }},
-		{"permutation of nothing", func() { Permutation(0, 1, 0) }},
-		{"empty buffer", func() { PermutationInto(nil, 1, 0) }},
-		{"step out of range", func() { Shard(make([]int, 10), 4, 3, 0, 1) }},
-		{"steps of nothing", func() { Steps(0, 1) }},
+		{"n zero", func() { Shards(0, 4, 1, 0, 0, 1) }, "data: shard of n=0 samples, want n > 0"},
+		{"n negative", func() { Shards(-1, 4, 1, 0, 0, 1) }, "data: shard of n=-1 samples"},
+		{"batch zero", func() { Shards(10, 0, 1, 0, 0, 1) }, "data: batch 0, want > 0"},
+		{"size zero", func() { Shards(10, 4, 1, 0, 0, 0) }, "data: size 0 ranks, want > 0"},
+		{"rank negative", func() { Shards(10, 4, 1, 0, -1, 2) }, "data: rank -1 out of range [0, 2)"},
+		{"rank too big", func() { Shards(10, 4, 1, 0, 2, 2) }, "data: rank 2 out of range [0, 2)"},
+		{"min shard of nothing", func() { MinShardSize(0, 4, 1) }, "data: shard of n=0 samples"},
+		{"permutation of nothing", func() { Permutation(0, 1, 0) }, "data: "},
+		{"empty buffer", func() { PermutationInto(nil, 1, 0) }, "data: "},
+		{"step out of range", func() { Shard(make([]int, 10), 4, 3, 0, 1) }, "data: step 3 out of range [0, 3)"},
+		{"negative step", func() { Shard(make([]int, 10), 4, -1, 0, 1) }, "data: step -1 out of range [0, 3)"},
+		{"steps of nothing", func() { Steps(0, 1) }, "data: Steps(n=0, batch=1), want both > 0"},
+		{"steps of batch zero", func() { Steps(1, 0) }, "data: Steps(n=1, batch=0), want both > 0"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { wantPanic(t, tt.f) })
+		t.Run(tt.name, func(t *testing.T) {
+			defer func() {
+				if msg, _ := recover().(string); !strings.Contains(msg, tt.want) {
+					t.Errorf("panic %q, want one containing %q", msg, tt.want)
+				}
+			}()
+			tt.f()
+		})
 	}
 }
 

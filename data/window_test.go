@@ -155,6 +155,11 @@ func TestOptionsValidate(t *testing.T) {
 		{"no test", mod(func(o *Options) { o.Train, o.Val = 0.8, 0.2 }), "train 0.8 + val 0.2 leaves no test share"},
 		{"bad scale", mod(func(o *Options) { o.Scale = "log" }), `scale "log", want minmax, zscore or window`},
 		{"empty scale", mod(func(o *Options) { o.Scale = "" }), `scale ""`},
+		{"zscore", mod(func(o *Options) { o.Scale = ScaleZScore }), ""},
+		{"window 1", mod(func(o *Options) { o.Window = 1 }), ""},
+		{"all to train", mod(func(o *Options) { o.Train = 1 }), "train share 1, want in (0, 1)"},
+		{"all to val", mod(func(o *Options) { o.Val = 1 }), "val share 1, want in (0, 1)"},
+		{"a small test share", mod(func(o *Options) { o.Train, o.Val = 0.5, 0.49 }), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -170,6 +170,39 @@ func TestDieboldMariano(t *testing.T) {
 	}
 }
 
+// Forecasts h steps ahead: the same differentials as "lag 1 Newey-West"
+// above, whose statistic the HLN factor sqrt((n+1-2h+h(h-1)/n)/n) scales
+// by h; and a lag beyond n-1 is cut to n-1. The expected values were
+// computed apart: the formula in plain arithmetic, the two-sided p-value
+// from the regularized incomplete beta function I_{nu/(nu+t^2)}(nu/2, 1/2).
+func TestDieboldMarianoHorizonAndLag(t *testing.T) {
+	a, b := []float64{1.5, 0.8, 1.9, 1.3, 2.1, 0.6}, []float64{1, 1, 1, 1, 1, 1}
+	for _, tc := range []struct {
+		name         string
+		a, b         []float64
+		h, lag, want int
+		stat, p      float64
+	}{
+		{"h 2", a, b, 2, 1, 1, 1.9206833133663401, 0.11282977617181723},
+		{"h 3, lag 2", a, b, 3, 2, 2, 1.4619813944249602, 0.20359785557998647},
+		{"lag 50 of 5 differentials is lag 4", []float64{1, 2, 3, 4, -1}, []float64{0, 0, 0, 0, 0}, 1, 50, 4,
+			4.196271637081413, 0.01373696054049612},
+		{"lag 4 of 5 differentials", []float64{1, 2, 3, 4, -1}, []float64{0, 0, 0, 0, 0}, 1, 4, 4,
+			4.196271637081413, 0.01373696054049612},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := DieboldMariano(tc.a, tc.b, tc.h, tc.lag)
+			if r.Lag != tc.want {
+				t.Errorf("lag %d, want %d", r.Lag, tc.want)
+			}
+			near(t, "statistic", r.Statistic, tc.stat)
+			if math.Abs(r.PValue-tc.p) > 1e-9 {
+				t.Errorf("p = %.12g, want %.12g", r.PValue, tc.p)
+			}
+		})
+	}
+}
+
 func TestNeweyWestLag(t *testing.T) {
 	for _, tc := range []struct{ n, h, want int }{{100, 1, 4}, {758, 1, 6}, {4, 1, 1}, {758, 10, 9}, {1, 1, 1}} {
 		if got := NeweyWestLag(tc.n, tc.h); got != tc.want {
@@ -201,5 +234,169 @@ func TestSummary(t *testing.T) {
 				t.Errorf("Summary:\n got %s\nwant %s", got, tc.want)
 			}
 		})
+	}
+}
+
+// The linear baseline of windows whose next value is exactly 2 x1 - x2 + 1
+// is that plane; persistence repeats each window's last input.
+func TestBaselines(t *testing.T) {
+	ds := handDataset(true)
+	ds.Train = data.Split{N: 4, X: []float64{1, 2, 2, 3, 3, 5, 5, 4}, Y: []float64{1, 2, 2, 7}}
+	val, test, err := Baselines(ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// handSplit's windows: (-0.01, 0), (0.02, 0), (0, 0), (0.1, 0).
+	wantLinear := []float64{0.98, 1.04, 1, 1.2}
+	for _, p := range []Predictions{val, test} {
+		for i, v := range p.Linear {
+			if math.Abs(v-wantLinear[i]) > 1e-9 {
+				t.Errorf("linear[%d] = %v, want %v", i, v, wantLinear[i])
+			}
+		}
+		for i, v := range p.Persistence {
+			if v != ds.Val.X[2*i+1] {
+				t.Errorf("persistence[%d] = %v, want the window's last input %v", i, v, ds.Val.X[2*i+1])
+			}
+		}
+	}
+	ds.Train = data.Split{}
+	if _, _, err := Baselines(ds); err == nil || !strings.Contains(err.Error(), "linear baseline: mlp: OLS on no samples") {
+		t.Errorf("no training windows: err = %v", err)
+	}
+}
+
+// Each window's error is the mean over its h outputs.
+func TestWindowAbsErr(t *testing.T) {
+	got := windowAbsErr([]float64{1, -2, 3, 4, 0, 6}, []float64{0, 0, 0, 0, 0, 0}, 2)
+	want := []float64{1.5, 3.5, 3}
+	if len(got) != len(want) {
+		t.Fatalf("%v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("window %d: %v, want %v", i, got[i], want[i])
+		}
+	}
+}
+
+// Three windows are the fewest the Diebold-Mariano test takes.
+func TestEvaluateFewWindows(t *testing.T) {
+	for _, n := range []int{2, 3} {
+		ds := handDataset(true)
+		for _, s := range []*data.Split{&ds.Val, &ds.Test} {
+			s.N, s.X, s.Y, s.Last, s.Target = n, s.X[:2*n], s.Y[:n], s.Last[:n], s.Target[:n]
+		}
+		p := handPredictions()
+		p.Model, p.Persistence, p.Linear = p.Model[:n], p.Persistence[:n], p.Linear[:n]
+		r := Evaluate(ds, p, p)
+		if (r.Test.DM != nil) != (n == 3) || (r.Val.DM != nil) != (n == 3) {
+			t.Errorf("%d windows: test DM %+v, val DM %+v", n, r.Test.DM, r.Val.DM)
+		}
+		if n == 3 && r.Test.DM.N != 3 {
+			t.Errorf("3 windows: DM of %d", r.Test.DM.N)
+		}
+		if sum := Summary(r.Test); (n == 2) != strings.Contains(sum, "too few windows (2)") {
+			t.Errorf("%d windows: %s", n, sum)
+		}
+	}
+}
+
+// Three windows of two closes forecast two steps ahead, scaled by the
+// window's last close (100, 200, 50). In points the model's outputs are
+// 102, 80 | 220, 196 | 51.5, 51.5 against targets 80, 80 | 220, 160 |
+// 51, 49: errors 22, 0, 0, 36, 0.5, 2.5, so MAE 61/6 and RMSE
+// sqrt(1786.5/6). The direction of each window's first step: down (model
+// up), up (up), up (up): 2 of 3. Persistence (the last close) errs by 20,
+// 20 | 20, 40 | 1, 1; the window errors 11, 18, 1.5 against 20, 30, 1
+// give the Diebold-Mariano differentials -9, -12, 0.5, tested with h = 2
+// and lag 1 (worked apart in plain arithmetic and the incomplete beta).
+func TestEvaluateHorizonTwo(t *testing.T) {
+	split := data.Split{
+		N:      3,
+		X:      []float64{-0.01, 0, 0.05, 0, -0.2, 0},
+		Y:      []float64{-0.2, -0.2, 0.1, -0.2, 0.02, -0.02},
+		Last:   []float64{100, 200, 50},
+		Target: []float64{80, 80, 220, 160, 51, 49},
+	}
+	model := []float64{0.02, -0.2, 0.1, -0.02, 0.03, 0.03}
+	p := Predictions{Model: model, Persistence: make([]float64, 6), Linear: model}
+	for _, pts := range []bool{true, false} {
+		ds := &data.Dataset{Opts: data.Options{Window: 2, Horizon: 2}, Val: split, Test: split}
+		if pts {
+			ds.Norm = data.Normalizer{Kind: data.ScaleWindow}
+		} else {
+			for _, s := range []*data.Split{&ds.Val, &ds.Test} {
+				s.Last, s.Target = nil, nil
+			}
+		}
+		r := Evaluate(ds, p, p)
+		if d := r.Test.Model.DirAcc; d == nil || math.Abs(*d-2.0/3) > 1e-12 {
+			t.Errorf("points %v: direction %v, want 2/3", pts, d)
+		}
+		near(t, "MAE", r.Test.Model.MAE, 0.46/6)
+		if !pts {
+			continue
+		}
+		if r.Test.Model.MAEPoints == nil || math.Abs(*r.Test.Model.MAEPoints-61.0/6) > 1e-9 ||
+			math.Abs(*r.Test.Model.RMSEPoints-17.255433926737396) > 1e-9 {
+			t.Errorf("points: MAE %v RMSE %v, want 61/6 and sqrt(1786.5/6)", *r.Test.Model.MAEPoints, *r.Test.Model.RMSEPoints)
+		}
+		dm := r.Test.DM
+		if dm == nil || dm.N != 3 || dm.Lag != 1 {
+			t.Fatalf("DM %+v, want 3 differentials at lag 1", dm)
+		}
+		near(t, "mean differential", dm.MeanDiff, -20.5/3)
+		if math.Abs(dm.Statistic+1.2637838595683455) > 1e-9 || math.Abs(dm.PValue-0.33366357889115517) > 1e-9 {
+			t.Errorf("DM statistic %v p %v, want -1.26378385957 and 0.333663578891", dm.Statistic, dm.PValue)
+		}
+	}
+}
+
+// Print's table, checked against rows of a run's output in the README
+// (val split, model and persistence), and without index points.
+func TestPrint(t *testing.T) {
+	f := func(v float64) *float64 { return &v }
+	sr := SplitReport{N: 756,
+		Model:       Scores{MSE: 0.000067, MAE: 0.005803, R2: 0.0034, RMSEPoints: f(16.51), MAEPoints: f(11.86), DirAcc: f(0.505)},
+		Persistence: Scores{MSE: 0.000067, MAE: 0.005788, R2: -0.0021, RMSEPoints: f(16.53), MAEPoints: f(11.81)},
+		Linear:      Scores{MSE: 0.000069, MAE: 0.005900, R2: -0.0375, RMSEPoints: f(16.82), MAEPoints: f(12.04), DirAcc: f(0.533)},
+		Skill:       1 - 11.86/11.81,
+	}
+	var b strings.Builder
+	Print(&b, Report{Val: sr, Test: sr, Points: true})
+	lines := strings.Split(b.String(), "\n")
+	for i, want := range []string{
+		"split  predictor           MSE        MAE       R2     RMSE pts     MAE pts  dir acc",
+		"val    model          0.000067   0.005803   0.0034        16.51       11.86    50.5%",
+		"val    persistence    0.000067   0.005788  -0.0021        16.53       11.81      n/a",
+		"val    linear         0.000069   0.005900  -0.0375        16.82       12.04    53.3%",
+	} {
+		if lines[i] != want {
+			t.Errorf("line %d:\n got %q\nwant %q", i, lines[i], want)
+		}
+	}
+	if len(lines) != 9 || !strings.HasPrefix(lines[7], "test: too few windows (756)") || strings.Contains(b.String(), "index points: n/a") {
+		t.Errorf("output:\n%s", b.String())
+	}
+	b.Reset()
+	sr.Model.RMSEPoints, sr.Model.MAEPoints = nil, nil
+	Print(&b, Report{Val: sr, Test: sr})
+	out := b.String()
+	if !strings.Contains(out, "val    model          0.000067   0.005803   0.0034          n/a         n/a    50.5%\n") ||
+		!strings.Contains(out, "\nindex points: n/a (the data carries no normalizer statistics; figures are on the file's scale)\n") {
+		t.Errorf("output without points:\n%s", out)
+	}
+}
+
+// Directions are called in points when there are points: an output of
+// 1e-17 above the last close (scaled by it) is 100 points exactly, no move,
+// as the target is; on the scaled values alone it would be a rise.
+func TestDirectionInPoints(t *testing.T) {
+	s := data.Split{N: 1, X: []float64{-0.01, 0}, Y: []float64{0}, Last: []float64{100}, Target: []float64{100}}
+	ds := &data.Dataset{Opts: data.Options{Window: 2, Horizon: 1}, Norm: data.Normalizer{Kind: data.ScaleWindow}, Val: s, Test: s}
+	p := Predictions{Model: []float64{1e-17}, Persistence: []float64{0}, Linear: []float64{1e-17}}
+	if d := Evaluate(ds, p, p).Test.Model.DirAcc; d == nil || *d != 1 {
+		t.Errorf("direction %v, want 1 (no move called no move)", d)
 	}
 }

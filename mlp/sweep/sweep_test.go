@@ -34,6 +34,9 @@ func TestParseGrid(t *testing.T) {
 		{"backwards range", "seed=5..1", nil, `range "5..1"`},
 		{"not integers", "lr=0.1..0.5", nil, `range "0.1..0.5"`},
 		{"too many", "a=1..100 b=1..100 c=1..100", nil, "more than 100000 runs"},
+		{"a range of one value", "seed=3..3", Grid{{"seed", []string{"3"}}}, ""},
+		{"the line of an error", "lr=1\n# c\nseed=1..2 lr=3", nil, "grid line 3: lr is swept twice"},
+		{"a range of 10001 values", "seed=1..10001", nil, `range "1..10001": want A..B with integers A <= B, at most 10000 values`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g, err := ParseGrid(tc.in)
@@ -110,6 +113,9 @@ func TestPlan(t *testing.T) {
 	}
 	if v := runs[11].Value(g, "seed"); v != "3" || runs[11].Value(g, "hidden_dim") != "" {
 		t.Errorf("value of seed %q", v)
+	}
+	if !g.Has("lr") || !g.Has("seed") || g.Has("hidden_dim") || g.Has("") {
+		t.Errorf("Has: lr %v, seed %v, hidden_dim %v, empty %v; want true, true, false, false", g.Has("lr"), g.Has("seed"), g.Has("hidden_dim"), g.Has(""))
 	}
 	for i := range runs {
 		runs[i].Cost = float64(i % 5)
@@ -204,6 +210,19 @@ func TestSummarizeNothingFinished(t *testing.T) {
 	}
 	if md := string(s.Report("", nil)); !strings.Contains(md, "no finished run") {
 		t.Errorf("report:\n%s", md)
+	}
+}
+
+// The largest range and the largest grid are accepted: the limits are
+// "at most", not "fewer than".
+func TestParseGridAtTheLimits(t *testing.T) {
+	g, err := ParseGrid("seed=1..10000")
+	if err != nil || len(g) != 1 || len(g[0].Values) != maxRange || g[0].Values[0] != "1" || g[0].Values[maxRange-1] != "10000" {
+		t.Fatalf("seed=1..10000: %d values, err %v; want 10000", len(g[0].Values), err)
+	}
+	g, err = ParseGrid("a=1..100 b=1..100 c=1..10")
+	if err != nil || g.Runs() != MaxRuns {
+		t.Fatalf("a grid of 100 x 100 x 10 runs: err %v", err)
 	}
 }
 
