@@ -15,9 +15,6 @@ import (
 )
 
 func TestTraceFileUnderMPI(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts mpirun four times")
-	}
 	const epochs = 2
 	for _, np := range []int{1, 2, 3, 4} {
 		t.Run(fmt.Sprintf("np%d", np), func(t *testing.T) {
