@@ -280,15 +280,15 @@ func TestRanksChangeSpeedNotResults(t *testing.T) {
 			t.Fatalf("np %d: %d epochs, want %d", np, len(tr), len(refTrain))
 		}
 		for i := range tr {
-			if d := relDiff(tr[i], refTrain[i]); d > 1e-9 {
+			if d := relDiff(tr[i], refTrain[i]); !(d <= 1e-9) {
 				t.Errorf("np %d epoch %d: train loss %.17g vs %.17g (rel %.2g)", np, i+1, tr[i], refTrain[i], d)
 			}
-			if d := relDiff(va[i], refVal[i]); d > 1e-9 {
+			if d := relDiff(va[i], refVal[i]); !(d <= 1e-9) {
 				t.Errorf("np %d epoch %d: val loss %.17g vs %.17g (rel %.2g)", np, i+1, va[i], refVal[i], d)
 			}
 		}
 		m := readMetrics(t, dir)
-		if d := relDiff(m.Test.Model.MSE, refM.Test.Model.MSE); d > 1e-9 {
+		if d := relDiff(m.Test.Model.MSE, refM.Test.Model.MSE); !(d <= 1e-9) {
 			t.Errorf("np %d: test MSE %.17g vs %.17g", np, m.Test.Model.MSE, refM.Test.Model.MSE)
 		}
 	}

@@ -54,7 +54,7 @@ func TestSequenceModelsRanksChangeSpeedNotResults(t *testing.T) {
 					t.Fatalf("np %d: %d epochs, want %d", np, len(tr), len(refTrain))
 				}
 				for i := range tr {
-					if relDiff(tr[i], refTrain[i]) > 1e-9 || relDiff(va[i], refVal[i]) > 1e-9 {
+					if !(relDiff(tr[i], refTrain[i]) <= 1e-9) || !(relDiff(va[i], refVal[i]) <= 1e-9) {
 						t.Errorf("np %d epoch %d: %.17g/%.17g vs np 1 %.17g/%.17g", np, i+1, tr[i], va[i], refTrain[i], refVal[i])
 					}
 				}

@@ -88,6 +88,9 @@ func TestSoftmax(t *testing.T) {
 		{"wide", 17, func(int) float64 { return 30 * rng.NormFloat64() }},
 		{"equal", 8, func(int) float64 { return 3 }},
 		{"one-dominates", 9, func(i int) float64 { return float64(i%9) * 20 }},
+		// exp of these overflows: only the shift by the row's maximum
+		// keeps the result finite
+		{"beyond-exp-range", 7, func(i int) float64 { return 600 + float64(i%7) }},
 		{"one-column", 1, func(int) float64 { return rng.NormFloat64() }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -113,7 +116,8 @@ func TestSoftmax(t *testing.T) {
 			softmaxForward(p64, tc.n)
 			softmaxForward(p32, tc.n)
 			for i := range want {
-				if math.Abs(p64[i]-want[i]) > 1e-15 || math.Abs(float64(p32[i])-want[i]) > 1e-6 {
+				// written so that a NaN fails
+				if !(math.Abs(p64[i]-want[i]) <= 1e-15) || !(math.Abs(float64(p32[i])-want[i]) <= 1e-6) {
 					t.Fatalf("p[%d] = %g (float64), %g (float32), want %g", i, p64[i], p32[i], want[i])
 				}
 			}
@@ -130,7 +134,7 @@ func TestSoftmax(t *testing.T) {
 				}
 				for j := 0; j < tc.n; j++ {
 					i := r*tc.n + j
-					if w := p64[i] * (dp[i] - dot); math.Abs(ds[i]-w) > 1e-15 {
+					if w := p64[i] * (dp[i] - dot); !(math.Abs(ds[i]-w) <= 1e-15) {
 						t.Fatalf("ds[%d] = %g, want %g", i, ds[i], w)
 					}
 				}
@@ -192,7 +196,7 @@ func TestQueryAttention(t *testing.T) {
 			near := func(what string, got, want []float64) {
 				t.Helper()
 				for i := range want {
-					if math.Abs(got[i]-want[i]) > 1e-12*(1+math.Abs(want[i])) {
+					if !(math.Abs(got[i]-want[i]) <= 1e-12*(1+math.Abs(want[i]))) {
 						t.Fatalf("%s[%d]: %.15g, the full attention gives %.15g", what, i, got[i], want[i])
 					}
 				}

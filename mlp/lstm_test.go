@@ -85,7 +85,7 @@ func TestLSTMGradientFiniteDifference(t *testing.T) {
 						zeros++
 					}
 				}
-				if maxErr > 1e-7 {
+				if !(maxErr <= 1e-7) {
 					t.Errorf("%s: Backward and finite differences differ by up to %.3g (relative to 1+|g|)", ts.Name, maxErr)
 				}
 				worst = max(worst, maxErr)
@@ -228,7 +228,7 @@ func TestLSTMFloat32(t *testing.T) {
 			out64 := append([]float64(nil), m64.out[:tc.rows*tc.cfg.Out]...)
 			modelSSE[float32](m32, d32.X, d32.Y, tc.rows, dOut32)
 			for i := range out64 {
-				if e := relErr(float64(m32.out[i]), out64[i], 1e-3); e > 1e-5 {
+				if e := relErr(float64(m32.out[i]), out64[i], 1e-3); !(e <= 1e-5) {
 					t.Errorf("output %d: %g at float32, %g at float64", i, m32.out[i], out64[i])
 				}
 			}
@@ -244,7 +244,7 @@ func TestLSTMFloat32(t *testing.T) {
 				for i := range g64 {
 					w = max(w, relErr(float64(g32[i]), g64[i], 1e-2*scale))
 				}
-				if w > 1e-4 {
+				if !(w <= 1e-4) {
 					t.Errorf("%s: float32 and float64 gradients differ by up to %.3g", ts.Name, w)
 				}
 			}
@@ -265,7 +265,7 @@ func TestLSTMChunks(t *testing.T) {
 	Predict[float64](small, d.X, 11, got)
 	want := big.Forward(d.X, 11)
 	for i := range want {
-		if relErr(got[i], want[i], 1e-12) > 1e-12 {
+		if !(relErr(got[i], want[i], 1e-12) <= 1e-12) {
 			t.Fatalf("Predict in chunks of 3: out[%d] = %g, Forward of 11: %g", i, got[i], want[i])
 		}
 	}
@@ -290,7 +290,7 @@ func TestLSTMBackwardAdds(t *testing.T) {
 	m.Backward(d.X, dOut, 4)
 	for i := range once {
 		// Not exactly twice: a GEMM adding into C may add its terms one by one.
-		if math.Abs(m.Grads()[i]-2*once[i]) > 1e-14*scale {
+		if !(math.Abs(m.Grads()[i]-2*once[i]) <= 1e-14*scale) {
 			t.Fatalf("grad %d after two Backward calls is %g, want 2*%g", i, m.Grads()[i], once[i])
 		}
 	}

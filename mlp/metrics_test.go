@@ -145,12 +145,12 @@ func TestOLS(t *testing.T) {
 				t.Errorf("rank %d, want %d", l.Rank, tc.wantRank)
 			}
 			p := l.Predict(x)
-			if e := MSE(p, y); e > 1e-20 {
+			if e := MSE(p, y); !(e <= 1e-20) {
 				t.Errorf("MSE %g on an exact linear relation", e)
 			}
 			if !tc.collin {
 				for j := 0; j < 2; j++ {
-					if math.Abs(l.C[j]-(0.5-float64(j))) > 1e-10 || math.Abs(l.W[j*tc.in]-w[j][0]) > 1e-10 {
+					if !(math.Abs(l.C[j]-(0.5-float64(j))) <= 1e-10) || !(math.Abs(l.W[j*tc.in]-w[j][0]) <= 1e-10) {
 						t.Errorf("output %d: intercept %g, w0 %g; want %g, %g", j, l.C[j], l.W[j*tc.in], 0.5-float64(j), w[j][0])
 					}
 				}

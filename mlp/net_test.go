@@ -74,7 +74,7 @@ func TestGradientFiniteDifference(t *testing.T) {
 				if got[i] == 0 {
 					zeros++
 				}
-				if math.Abs(got[i]-want[i]) > 1e-7*(1+math.Abs(want[i])) {
+				if !(math.Abs(got[i]-want[i]) <= 1e-7*(1+math.Abs(want[i]))) {
 					t.Errorf("param %d: Backward %.10g, finite difference %.10g", i, got[i], want[i])
 				}
 			}
@@ -97,7 +97,7 @@ func TestBackwardAdds(t *testing.T) {
 	once := append([]float64(nil), n.Grads()...)
 	n.Backward(d.X, dOut, 4)
 	for i := range once {
-		if math.Abs(n.Grads()[i]-2*once[i]) > 1e-14*math.Abs(once[i]) {
+		if !(math.Abs(n.Grads()[i]-2*once[i]) <= 1e-14*math.Abs(once[i])) {
 			t.Fatalf("grad %d after two Backward calls is %g, want 2*%g", i, n.Grads()[i], once[i])
 		}
 	}
@@ -226,7 +226,7 @@ func TestGemm(t *testing.T) {
 			c32 := make([]float32, len(c))
 			gemm(tr[0], tr[1], tc.m, tc.n, tc.k, 1, f32s(a), lda, f32s(b), ldb, 0, c32, tc.n)
 			for i := range want {
-				if math.Abs(c[i]-want[i]) > 1e-12 {
+				if !(math.Abs(c[i]-want[i]) <= 1e-12) {
 					t.Fatalf("%s %v: c[%d] = %g, want %g", tc.name, tr, i, c[i], want[i])
 				}
 			}
@@ -237,7 +237,7 @@ func TestGemm(t *testing.T) {
 					for l := 0; l < tc.k; l++ {
 						s += float64(float32(at(i, l))) * float64(float32(bt(l, j)))
 					}
-					if math.Abs(float64(c32[i*tc.n+j])-s) > 1e-4 {
+					if !(math.Abs(float64(c32[i*tc.n+j])-s) <= 1e-4) {
 						t.Fatalf("%s %v float32: c[%d,%d] = %g, want %g", tc.name, tr, i, j, c32[i*tc.n+j], s)
 					}
 				}
@@ -318,7 +318,7 @@ func TestInit(t *testing.T) {
 		v += x * x
 	}
 	v /= float64(len(w))
-	if math.Abs(v-2.0/200) > 0.05*2.0/200 {
+	if !(math.Abs(v-2.0/200) <= 0.05*2.0/200) {
 		t.Errorf("He variance %g, want about %g", v, 2.0/200)
 	}
 	for _, x := range a.layers[0].b {
@@ -332,7 +332,7 @@ func TestInit(t *testing.T) {
 	g.Init(7)
 	lim := math.Sqrt(6.0 / 500)
 	for _, x := range g.layers[0].w {
-		if math.Abs(x) > lim {
+		if !(math.Abs(x) <= lim) {
 			t.Fatalf("Glorot weight %g outside ±%g", x, lim)
 		}
 	}

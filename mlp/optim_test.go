@@ -45,10 +45,10 @@ func TestAdamFirstSteps(t *testing.T) {
 			p := []float64{tc.p0}
 			for s, g := range []float64{0.5, -0.25} {
 				a.Step(p, []float64{g})
-				if math.Abs(p[0]-tc.want[s]) > 1e-15 {
+				if !(math.Abs(p[0]-tc.want[s]) <= 1e-15) {
 					t.Errorf("step %d: p = %.17g, want %.17g", s+1, p[0], tc.want[s])
 				}
-				if relDiff(a.M[0], tc.m[s]) > 1e-14 || relDiff(a.V[0], tc.v[s]) > 1e-14 { // 1-Beta2 rounds to 0.0010000000000000009
+				if !(relDiff(a.M[0], tc.m[s]) <= 1e-14) || !(relDiff(a.V[0], tc.v[s]) <= 1e-14) { // 1-Beta2 rounds to 0.0010000000000000009
 					t.Errorf("step %d: m = %.17g, v = %.17g; want %.17g and %.17g", s+1, a.M[0], a.V[0], tc.m[s], tc.v[s])
 				}
 				if a.Steps != s+1 {
@@ -62,10 +62,10 @@ func TestAdamFirstSteps(t *testing.T) {
 			p := []float32{float32(tc.p0)}
 			for s, g := range []float32{0.5, -0.25} {
 				a.Step(p, []float32{g})
-				if math.Abs(float64(p[0])-tc.want[s]) > 1e-6 {
+				if !(math.Abs(float64(p[0])-tc.want[s]) <= 1e-6) {
 					t.Errorf("step %d: p = %.9g, want %.9g", s+1, p[0], tc.want[s])
 				}
-				if relDiff(float64(a.M[0]), tc.m[s]) > 1e-6 || relDiff(float64(a.V[0]), tc.v[s]) > 1e-6 {
+				if !(relDiff(float64(a.M[0]), tc.m[s]) <= 1e-6) || !(relDiff(float64(a.V[0]), tc.v[s]) <= 1e-6) {
 					t.Errorf("step %d: m = %.9g, v = %.9g; want %.9g and %.9g", s+1, a.M[0], a.V[0], tc.m[s], tc.v[s])
 				}
 				if a.Steps != s+1 {
@@ -110,10 +110,10 @@ func TestSGDFirstSteps(t *testing.T) {
 			p := []float64{1}
 			for k := 0; k < 2; k++ {
 				s.Step(p, []float64{0.5})
-				if math.Abs(p[0]-tc.want[k]) > 1e-15 {
+				if !(math.Abs(p[0]-tc.want[k]) <= 1e-15) {
 					t.Errorf("step %d: p = %.17g, want %.17g", k+1, p[0], tc.want[k])
 				}
-				if math.Abs(s.Buf[0]-tc.buf[k]) > 1e-15 || s.Steps != k+1 {
+				if !(math.Abs(s.Buf[0]-tc.buf[k]) <= 1e-15) || s.Steps != k+1 {
 					t.Errorf("step %d: buf = %.17g after %d steps, want %.17g", k+1, s.Buf[0], s.Steps, tc.buf[k])
 				}
 			}

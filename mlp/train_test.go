@@ -52,7 +52,7 @@ func TestGoldenLosses(t *testing.T) {
 			fmt.Printf("\t\t%.17g,\n", loss)
 			continue
 		}
-		if math.Abs(loss-golden[s]) > 1e-12*golden[s] {
+		if !(math.Abs(loss-golden[s]) <= 1e-12*golden[s]) {
 			t.Errorf("step %d: loss %.17g, want %.17g", s+1, loss, golden[s])
 		}
 	}
@@ -254,7 +254,7 @@ func TestEarlyStopping(t *testing.T) {
 		t.Fatal(err)
 	}
 	sse, _, n, err := tr.Evaluate(val)
-	if err != nil || relDiff(sse/float64(n), best.ValLoss) > 1e-14 {
+	if err != nil || !(relDiff(sse/float64(n), best.ValLoss) <= 1e-14) {
 		t.Fatalf("restored net's val loss %g (%v), best epoch's %g", sse/float64(n), err, best.ValLoss)
 	}
 }
@@ -408,7 +408,7 @@ func TestTrainTiming(t *testing.T) {
 		}
 		sum += st.Compute
 	}
-	if math.Abs(sum-tm.Compute) > 1e-9 || !(tm.Total >= tm.Compute+tm.Allreduce+tm.Eval) {
+	if !(math.Abs(sum-tm.Compute) <= 1e-9) || !(tm.Total >= tm.Compute+tm.Allreduce+tm.Eval) {
 		t.Errorf("totals %+v against epochs summing to compute %g", tm, sum)
 	}
 }

@@ -103,7 +103,7 @@ func TestTransformerGradientFiniteDifference(t *testing.T) {
 				}
 				e := math.Abs(got[i]-want[i]) / (1 + math.Abs(want[i]))
 				worst = max(worst, e)
-				if e > 1e-7 {
+				if !(e <= 1e-7) {
 					t.Errorf("%s: Backward %.10g, finite difference %.10g", tensorOf(ts, i), got[i], want[i])
 				}
 			}
@@ -133,7 +133,7 @@ func TestTransformerFloat32(t *testing.T) {
 	sseAndGrad[float32](m32, d32.X, d32.Y, rows, dOut32)
 	out64, out32 := m64.Forward(d64.X, rows), m32.Forward(d32.X, rows)
 	for i := range out64 {
-		if math.Abs(float64(out32[i])-out64[i]) > 1e-4*(1+math.Abs(out64[i])) {
+		if !(math.Abs(float64(out32[i])-out64[i]) <= 1e-4*(1+math.Abs(out64[i]))) {
 			t.Errorf("output %d: float32 %g, float64 %g", i, out32[i], out64[i])
 		}
 	}
@@ -172,7 +172,7 @@ func TestTransformerBackwardAdds(t *testing.T) {
 	once := append([]float64(nil), m.Grads()...)
 	m.Backward(d.X, dOut, 4)
 	for i := range once {
-		if math.Abs(m.Grads()[i]-2*once[i]) > 1e-14*(1+math.Abs(once[i])) {
+		if !(math.Abs(m.Grads()[i]-2*once[i]) <= 1e-14*(1+math.Abs(once[i]))) {
 			t.Fatalf("grad %d after two Backward calls is %g, want 2*%g", i, m.Grads()[i], once[i])
 		}
 	}
@@ -194,7 +194,7 @@ func TestTransformerBatchRows(t *testing.T) {
 	got := make([]float64, len(want))
 	Predict[float64](small, d.X, 9, got)
 	for i := range want {
-		if math.Abs(got[i]-want[i]) > 1e-15*(1+math.Abs(want[i])) {
+		if !(math.Abs(got[i]-want[i]) <= 1e-15*(1+math.Abs(want[i]))) {
 			t.Fatalf("Predict in chunks of 2: out[%d] = %g, Forward of 9: %g", i, got[i], want[i])
 		}
 	}
@@ -225,7 +225,7 @@ func TestTransformerInit(t *testing.T) {
 		bound := 0.0 // the uniform bound, or 0 for a constant tensor
 		switch {
 		case ts.Name == "pos":
-			if math.Abs(std-0.02) > 0.002 {
+			if !(math.Abs(std-0.02) <= 0.002) {
 				t.Errorf("pos: std %g, want about 0.02", std)
 			}
 			continue
