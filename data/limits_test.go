@@ -6,11 +6,14 @@ package data
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -136,11 +139,118 @@ func TestReadNPZLimits(t *testing.T) {
 			t.Fatalf("err = %v, want the array limit", err)
 		}
 	})
+	// A file of MaxNPZFileSize bytes (sparse: it takes no room on disk) is
+	// opened as a zip archive, which it is not; one byte more is refused
+	// by its size alone.
+	for _, tt := range []struct {
+		name string
+		size int64
+		want string
+	}{
+		{"a file at the size limit", MaxNPZFileSize, "not a zip archive (.npz)"},
+		{"a file one byte over", MaxNPZFileSize + 1, "4294967297 bytes, more than the 4 GiB an NPZ may have: beyond the limit"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "big.npz")
+			f, err := os.Create(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := f.Truncate(tt.size); err != nil {
+				f.Close()
+				t.Skipf("no sparse file of %d bytes here: %v", tt.size, err)
+			}
+			if err := f.Close(); err != nil {
+				t.Fatal(err)
+			}
+			_, err = ReadNPZ(path)
+			if err == nil || !strings.Contains(err.Error(), "data: "+path+": "+tt.want) {
+				t.Fatalf("err = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// f8 is the little-endian bytes of float64 values, an .npy entry's data.
+func f8(v ...float64) []byte {
+	b := make([]byte, 0, 8*len(v))
+	for _, x := range v {
+		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(x))
+	}
+	return b
+}
+
+// TestReadNPZHeaders reads seed-layout archives whose .npy headers are
+// written by hand: the order, dtype and shapes npyio never writes, each
+// dimension and the element count at MaxNPZValues and one past it.
+func TestReadNPZHeaders(t *testing.T) {
+	header := func(descr, fortran, shape string) string {
+		return "{'descr': '" + descr + "', 'fortran_order': " + fortran + ", 'shape': " + shape + ", }"
+	}
+	c := func(shape string) string { return header("<f8", "False", shape) }
+	tests := []struct {
+		name string
+		es   []npyEntry
+		want string // error, or "" for success
+	}{
+		{name: "Fortran order, 1-D", es: []npyEntry{
+			{"X_train.npy", c("(2, 2)"), f8(1, 2, 3, 4)}, {"y_train.npy", header("<f8", "True", "(2,)"), f8(5, 6)},
+			{"X_test.npy", c("(1, 2)"), f8(7, 8)}, {"y_test.npy", c("(1,)"), f8(9)}}},
+		{name: "Fortran order, 2-D", es: []npyEntry{{"X_train.npy", header("<f8", "True", "(2, 2)"), f8(1, 2, 3, 4)}},
+			want: "key X_train: Fortran order, want C order"},
+		{name: "object dtype", es: []npyEntry{{"X_train.npy", header("|O", "False", "(2, 2)"), nil}},
+			want: "key X_train: dtype |O (object), want float32 (<f4) or float64 (<f8)"},
+		{name: "a dimension of zero", es: []npyEntry{{"X_train.npy", c("(0, 6)"), nil}},
+			want: "key X_train: shape (0, 6), want (N, window) or (N, window, 1)"},
+		{name: "a negative dimension", es: []npyEntry{{"X_train.npy", c("(-1, 6)"), nil}},
+			want: "key X_train: shape (-1, 6) out of range"},
+		{name: "a dimension at the limit", es: []npyEntry{{"X_train.npy", c("(134217728,)"), nil}},
+			want: "key X_train: shape (134217728,), want (N, window) or (N, window, 1)"},
+		{name: "a dimension over the limit", es: []npyEntry{{"X_train.npy", c("(134217729,)"), nil}},
+			want: "key X_train: shape (134217729,) out of range"},
+		// 2^13 x 2^14 = 2^27 values pass; X_train is not read before y_train is found missing.
+		{name: "an array at the limit", es: []npyEntry{{"X_train.npy", c("(8192, 16384)"), nil}},
+			want: "key y_train: missing (file has: X_train)"},
+		{name: "an array one row over the limit", es: []npyEntry{{"X_train.npy", c("(8193, 16384)"), nil}},
+			want: "key X_train: shape (8193, 16384) holds more than 134217728 values"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "seed.npz")
+			writeNPYEntries(t, path, tt.es...)
+			d, err := ReadNPZ(path)
+			if tt.want != "" {
+				if err == nil || !strings.Contains(err.Error(), "data: "+path+": "+tt.want) {
+					t.Fatalf("err = %v, want %q", err, tt.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Train.N != 2 || d.Opts.Window != 2 || d.Opts.Horizon != 1 || !slices.Equal(d.Train.Y, []float64{5, 6}) {
+				t.Errorf("train %+v, opts %+v", d.Train, d.Opts)
+			}
+		})
+	}
 }
 
 // writeNPYHeaderOnly writes an archive with one .npy entry that has the
 // given header dictionary and no data, as a corrupt or hostile file might.
 func writeNPYHeaderOnly(t *testing.T, path, entry, dict string) {
+	t.Helper()
+	writeNPYEntries(t, path, npyEntry{entry, dict, nil})
+}
+
+// An npyEntry is an .npy entry written by hand: its name in the archive,
+// its header dictionary and its data.
+type npyEntry struct {
+	name, dict string
+	data       []byte
+}
+
+// writeNPYEntries writes an archive of the given .npy entries.
+func writeNPYEntries(t *testing.T, path string, es ...npyEntry) {
 	t.Helper()
 	f, err := os.Create(path)
 	if err != nil {
@@ -148,17 +258,19 @@ func writeNPYHeaderOnly(t *testing.T, path, entry, dict string) {
 	}
 	defer f.Close()
 	z := zip.NewWriter(f)
-	w, err := z.Create(entry)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Magic, version 1.0, header length, the dictionary padded with
-	// spaces and ended by a newline so that the total is a multiple of 64.
-	pad := 64 - (10+len(dict)+1)%64
-	hdr := dict + strings.Repeat(" ", pad%64) + "\n"
-	b := append([]byte("\x93NUMPY\x01\x00"), byte(len(hdr)), byte(len(hdr)>>8))
-	if _, err := w.Write(append(b, hdr...)); err != nil {
-		t.Fatal(err)
+	for _, e := range es {
+		w, err := z.Create(e.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Magic, version 1.0, header length, the dictionary padded with
+		// spaces and ended by a newline so that the total is a multiple of 64.
+		pad := 64 - (10+len(e.dict)+1)%64
+		hdr := e.dict + strings.Repeat(" ", pad%64) + "\n"
+		b := append([]byte("\x93NUMPY\x01\x00"), byte(len(hdr)), byte(len(hdr)>>8))
+		if _, err := w.Write(append(append(b, hdr...), e.data...)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := z.Close(); err != nil {
 		t.Fatal(err)

@@ -144,3 +144,43 @@ func TestNormalizerFitOnTrainOnly(t *testing.T) {
 		}
 	}
 }
+
+// A z-score fit of values with a large mean and a small spread, checked
+// against the mean and population std of the offsets from a round base,
+// worked in small numbers: the sum of squares must be of the deviations
+// from the mean, which no longer cancel when a factor is v + mean.
+func TestFitZScoreLargeMean(t *testing.T) {
+	tests := []struct {
+		name    string
+		base    float64
+		offsets []float64
+	}{
+		{"a thousand, spread one", 1e3, []float64{0, 1, 1}},
+		{"a million, spread one", 1e6, []float64{0, 1, 1}},
+		{"a hundred million, spread one", 1e8, []float64{0, 1, 1}},
+		{"an index level, spread of quarters", 3386, []float64{0.25, 0.5, 0.5, 0.75, 1.5}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			values := make([]float64, len(tt.offsets))
+			var sum float64
+			for i, d := range tt.offsets {
+				values[i] = tt.base + d
+				sum += d
+			}
+			mean := sum / float64(len(tt.offsets))
+			var ss float64
+			for _, d := range tt.offsets {
+				ss += (d - mean) * (d - mean)
+			}
+			std := math.Sqrt(ss / float64(len(tt.offsets)))
+			n, err := FitNormalizer(ScaleZScore, values)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if math.Abs(n.A-(tt.base+mean)) > 1e-15*tt.base || math.Abs(n.B-std) > 1e-12*std {
+				t.Errorf("fit mean %v, std %v; want %v and %v", n.A, n.B, tt.base+mean, std)
+			}
+		})
+	}
+}

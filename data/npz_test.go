@@ -70,9 +70,10 @@ func TestNPZRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	opts := map[string]Options{
-		"default": DefaultOptions(),
-		"zscore":  {Window: 30, Horizon: 5, Train: 0.6, Val: 0.2, Scale: ScaleZScore},
-		"window":  {Window: 10, Horizon: 2, Train: 0.7, Val: 0.1, Scale: ScaleWindow},
+		"default":  DefaultOptions(),
+		"zscore":   {Window: 30, Horizon: 5, Train: 0.6, Val: 0.2, Scale: ScaleZScore},
+		"window":   {Window: 10, Horizon: 2, Train: 0.7, Val: 0.1, Scale: ScaleWindow},
+		"window 1": {Window: 1, Horizon: 1, Train: 0.7, Val: 0.15, Scale: ScaleMinMax},
 	}
 	for name, o := range opts {
 		t.Run(name, func(t *testing.T) {
@@ -171,6 +172,12 @@ func TestWriteNPZErrors(t *testing.T) {
 	short.Test.Last = short.Test.Last[1:]
 	noKind := smallDataset(t)
 	noKind.Norm = Normalizer{}
+	// window 5, horizon 3: 93 windows, 46/23/24.
+	shortTarget, err := Prepare(ramp(100), Options{Window: 5, Horizon: 3, Train: 0.5, Val: 0.25, Scale: ScaleMinMax})
+	if err != nil {
+		t.Fatal(err)
+	}
+	shortTarget.Test.Target = shortTarget.Test.Target[1:]
 	tests := []struct {
 		name string
 		path string
@@ -179,7 +186,9 @@ func TestWriteNPZErrors(t *testing.T) {
 	}{
 		{"nil", filepath.Join(dir, "a.npz"), nil, "nil dataset"},
 		{"empty val", filepath.Join(dir, "a.npz"), legacy, "split val is empty; the NPZ layout needs windows in train, val and test"},
-		{"short array", filepath.Join(dir, "a.npz"), short, "split test: lengths X 360, Y 6, Last 5"},
+		{"short array", filepath.Join(dir, "a.npz"), short, "split test: lengths X 360, Y 6, Last 5, Target 6, Dates 6; want 360, 6, 6, 6, 6"},
+		{"short target, horizon 3", filepath.Join(dir, "a.npz"), shortTarget,
+			"split test: lengths X 120, Y 72, Last 24, Target 71, Dates 24; want 120, 72, 24, 72, 24"},
 		{"identity normalizer", filepath.Join(dir, "a.npz"), noKind, `normalizer kind ""`},
 		{"missing folder", filepath.Join(dir, "no", "a.npz"), smallDataset(t), "data: write " + filepath.Join(dir, "no", "a.npz")},
 		{"path is a folder", dir, smallDataset(t), "data: write " + dir},
@@ -245,6 +254,13 @@ func TestReadNPZBadFiles(t *testing.T) {
 		{"norm shape", "norm", []float64{1, 2, 3}, "key norm: shape (3,), want (2,)"},
 		{"window 1-D", "window", []int64{60}, "key window: shape (1,), want ()"},
 		{"window zero", "window", int64(0), "key window: window 0, horizon 1: want both >= 1"},
+		// A window or horizon of MaxNPZValues passes its own check and
+		// fails at the first array it shapes; one more is refused at once.
+		{"window at the limit", "window", int64(MaxNPZValues), "key X_train: shape (28, 60), want (28, 134217728)"},
+		{"window over the limit", "window", int64(MaxNPZValues + 1), "key window: window 134217729, horizon 1: want both >= 1"},
+		{"horizon at the limit", "horizon", int64(MaxNPZValues), "key y_train: shape (28, 1), want (28, 134217728)"},
+		{"horizon over the limit", "horizon", int64(MaxNPZValues + 1), "key window: window 60, horizon 134217729: want both >= 1"},
+		{"norm_kind of one byte", "norm_kind", []uint8("x"), `key norm_kind: unknown normalizer "x"`},
 		{"version", "version", int64(2), "key version: version 2, this program reads 1"},
 	}
 	for _, tt := range tests {
@@ -425,6 +441,69 @@ func TestReadNPZSeedLayout(t *testing.T) {
 	})
 }
 
+// TestReadNPZSeedLayoutShapes reads seed-layout files at the smallest
+// shapes they may have and with a horizon above one, checking every
+// derived figure: the shares, and the last closes and raw targets that
+// z-score statistics give.
+func TestReadNPZSeedLayoutShapes(t *testing.T) {
+	tests := []struct {
+		name             string
+		es               []npzEntry
+		window, horizon  int
+		train, val, test Split // N, X and Y read; Last and Target derived
+		trainShare       float64
+		valShare         float64
+		norm             Normalizer
+	}{
+		{name: "one window of one value in each split", window: 1, horizon: 1,
+			es: []npzEntry{
+				{"X_train", mat.NewDense(1, 1, []float64{0.5})}, {"y_train", []float64{0.75}},
+				{"X_test", mat.NewDense(1, 1, []float64{0.25})}, {"y_test", []float64{1}}},
+			train:      Split{N: 1, X: []float64{0.5}, Y: []float64{0.75}},
+			test:       Split{N: 1, X: []float64{0.25}, Y: []float64{1}},
+			trainShare: 0.5},
+		{name: "horizon 2, validation and z-score statistics", window: 2, horizon: 2,
+			es: []npzEntry{
+				{"X_train", mat.NewDense(3, 2, []float64{-1, 0.5, 1, 1.5, 2, 2.5})},
+				{"y_train", mat.NewDense(3, 2, []float64{3, 4, 5, 6, 7, 8})},
+				{"X_val", mat.NewDense(2, 2, []float64{0, 1, 2, 3})},
+				{"y_val", mat.NewDense(2, 2, []float64{-1, -2, -3, -4})},
+				{"X_test", mat.NewDense(2, 2, []float64{4, 5, 6, 7})},
+				{"y_test", mat.NewDense(2, 2, []float64{9, 10, 11, 12})},
+				{"norm", []float64{100, 10}}, {"norm_kind", []uint8(ScaleZScore)}},
+			// Last is 100 + 10 * each window's last input, Target 100 + 10 * y.
+			train: Split{N: 3, X: []float64{-1, 0.5, 1, 1.5, 2, 2.5}, Y: []float64{3, 4, 5, 6, 7, 8},
+				Last: []float64{105, 115, 125}, Target: []float64{130, 140, 150, 160, 170, 180}},
+			val: Split{N: 2, X: []float64{0, 1, 2, 3}, Y: []float64{-1, -2, -3, -4},
+				Last: []float64{110, 130}, Target: []float64{90, 80, 70, 60}},
+			test: Split{N: 2, X: []float64{4, 5, 6, 7}, Y: []float64{9, 10, 11, 12},
+				Last: []float64{150, 170}, Target: []float64{190, 200, 210, 220}},
+			trainShare: 3.0 / 7, valShare: 2.0 / 7,
+			norm: Normalizer{Kind: ScaleZScore, A: 100, B: 10}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "seed.npz")
+			writeEntries(t, path, ".npy", tt.es)
+			d, err := ReadNPZ(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := Options{Window: tt.window, Horizon: tt.horizon, Train: tt.trainShare, Val: tt.valShare, Scale: tt.norm.Kind}
+			if !d.Legacy || d.Opts != want || d.Norm != tt.norm {
+				t.Errorf("opts %+v, normalizer %+v; want %+v, %+v", d.Opts, d.Norm, want, tt.norm)
+			}
+			for i, pair := range [][2]*Split{{&tt.train, &d.Train}, {&tt.val, &d.Val}, {&tt.test, &d.Test}} {
+				w, g := pair[0], pair[1]
+				if g.N != w.N || !slices.Equal(g.X, w.X) || !slices.Equal(g.Y, w.Y) ||
+					!slices.Equal(g.Last, w.Last) || !slices.Equal(g.Target, w.Target) {
+					t.Errorf("split %s: %+v, want %+v", splitNames[i], *g, *w)
+				}
+			}
+		})
+	}
+}
+
 // mat32 is an (r, c) float32 array for npyio, as numpy writes float32 2-D arrays.
 func mat32(r, c int, v []float32) [][]float32 {
 	out := make([][]float32, r)
@@ -461,6 +540,8 @@ func TestCarveValidationLimits(t *testing.T) {
 		{frac: 0.9, moved: 4, trainShare: 0.1},  // int(0.9*5) = 4: one training window left
 		{frac: 0.99, moved: 4, trainShare: 0.1}, // int(4.95) = 4
 		{frac: 0.1, err: "data: five.npz: 5 training windows are too few to set 10% aside for validation"}, // int(0.5) = 0
+		{frac: 0, err: "data: validation share 0, want 0 < share < 1"},
+		{frac: 1, err: "data: validation share 1, want 0 < share < 1"},
 	}
 	for _, tt := range tests {
 		d := dataset()

@@ -205,3 +205,66 @@ func TestPrepareBadSeries(t *testing.T) {
 	_, err := Prepare(series(5, 5, 5, 5, 5, 5, 5, 5, 5, 5), Options{Window: 2, Horizon: 1, Train: 0.5, Val: 0.2, Scale: ScaleMinMax})
 	wantErr(t, err, "constant training values", "series test")
 }
+
+// MinRows at the edges of its search: the train share below the val
+// share, shares whose floors fill every window, and window, horizon and
+// val share at the guard against overflow (1<<40) and just past it.
+func TestMinRows(t *testing.T) {
+	o := func(window, horizon int, train, val float64) Options {
+		return Options{Window: window, Horizon: horizon, Train: train, Val: val, Scale: ScaleMinMax}
+	}
+	tests := []struct {
+		name string
+		o    Options
+		want int
+	}{
+		// 7 windows: 4/1/2 (6 give no val window).
+		{"default", DefaultOptions(), 7 + 60 + 1 - 1},
+		// The search starts at ceil(1/0.2)-1 = 4 windows: 0/1/3 has no train
+		// window; 5 give 1/1/3.
+		{"train share below val", o(1, 1, 0.2, 0.3), 5 + 1 + 1 - 1},
+		// Train just below 0.9 (0.9 + 0.1 is 1): 10 windows floor to 9/1/0
+		// in floating point and leave none to test; 11 give 9/1/1.
+		{"shares that fill every window", o(1, 1, math.Nextafter(0.9, 0), 0.1), 11 + 1 + 1 - 1},
+		{"window at the guard", o(1<<40, 1, 0.7, 0.15), 7 + 1<<40 + 1 - 1},
+		{"window past the guard", o(1<<40+1, 1, 0.7, 0.15), math.MaxInt},
+		{"horizon at the guard", o(1, 1<<40, 0.7, 0.15), 7 + 1 + 1<<40 - 1},
+		{"horizon past the guard", o(1, 1<<40+1, 0.7, 0.15), math.MaxInt},
+		// ceil(1/val)-1 = 1<<40 windows have no val window; one more has.
+		{"val share at the guard", o(1, 1, 0.7, 1/(1<<40+0.5)), 1<<40 + 1 + 1 + 1 - 1},
+		{"val share past the guard", o(1, 1, 0.7, 1/(1<<40+1.5)), math.MaxInt},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := tt.o.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			if got := tt.o.MinRows(); got != tt.want {
+				t.Errorf("MinRows = %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
+// splitSizes gives floor(Train*n), floor(Val*n) and the rest.
+func TestSplitSizes(t *testing.T) {
+	tests := []struct {
+		name                string
+		o                   Options
+		n                   int
+		train, val, testLen int
+	}{
+		{"embedded series", DefaultOptions(), 5045, 3531, 756, 758},
+		{"a 50/25/25 split", Options{Train: 0.5, Val: 0.25}, 33, 16, 8, 9},
+		{"train below val", Options{Train: 0.2, Val: 0.3}, 4, 0, 1, 3},
+		{"floors that fill every window", Options{Train: math.Nextafter(0.9, 0), Val: 0.1}, 10, 9, 1, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tr, va, te := tt.o.splitSizes(tt.n)
+			if tr != tt.train || va != tt.val || te != tt.testLen {
+				t.Errorf("splitSizes(%d) = %d/%d/%d, want %d/%d/%d", tt.n, tr, va, te, tt.train, tt.val, tt.testLen)
+			}
+		})
+	}
+}
