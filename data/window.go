@@ -112,7 +112,14 @@ func Prepare(s *Series, o Options) (*Dataset, error) {
 			s.Name, ErrTooFewRows, need, o.Window, o.Horizon, pct(o.Train), pct(o.Val), pct(1-o.Train-o.Val), rows)
 	}
 	n := rows - o.Window - o.Horizon + 1
-	ntr, nva, _ := o.splitSizes(n)
+	ntr, nva, nte := o.splitSizes(n)
+	if ntr < 1 || nva < 1 || nte < 1 {
+		// MinRows is the first count that fills every split; the floors of
+		// shares that add up to nearly 1 can empty one again at some counts
+		// above it.
+		return nil, fmt.Errorf("data: %s: %w: %d rows give %d windows, which a %s/%s/%s split rounds down to %d/%d/%d; every split needs one: add or drop a row, or change the shares",
+			s.Name, ErrTooFewRows, rows, n, pct(o.Train), pct(o.Val), pct(1-o.Train-o.Val), ntr, nva, nte)
+	}
 
 	norm, err := FitNormalizer(o.Scale, s.Values[:ntr+o.Window+o.Horizon-1])
 	if err != nil {

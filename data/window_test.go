@@ -116,6 +116,9 @@ func TestPrepareTooFewRows(t *testing.T) {
 			"need at least 9223372036854775807 rows"},
 		{"horizon 5, 80/10/10", 20, Options{Window: 10, Horizon: 5, Train: 0.8, Val: 0.1, Scale: ScaleMinMax},
 			"need at least 24 rows for window 10, horizon 5 and a 80/10/10 split, have 20"},
+		// MinRows is 13 (11 windows: 9/1/1), but 20 windows floor to 18/2/0.
+		{"shares that empty a split above the minimum", 21, Options{Window: 1, Horizon: 1, Train: math.Nextafter(0.9, 0), Val: 0.1, Scale: ScaleMinMax},
+			"data: test: too few rows: 21 rows give 20 windows, which a 90/10/0 split rounds down to 18/2/0; every split needs one"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -127,7 +130,9 @@ func TestPrepareTooFewRows(t *testing.T) {
 		})
 	}
 	// The minimum is enough.
-	for _, o := range []Options{DefaultOptions(), {Window: 10, Horizon: 5, Train: 0.8, Val: 0.1, Scale: ScaleWindow}} {
+	// (34/34/32 of 3 windows is one window each.)
+	for _, o := range []Options{DefaultOptions(), {Window: 10, Horizon: 5, Train: 0.8, Val: 0.1, Scale: ScaleWindow},
+		{Window: 1, Horizon: 1, Train: 0.34, Val: 0.34, Scale: ScaleMinMax}} {
 		d, err := Prepare(ramp(o.MinRows()), o)
 		if err != nil {
 			t.Fatal(err)
