@@ -139,6 +139,24 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	t.Run("float64", checkRoundTrip[float64])
 }
 
+// An optimizer without state (SGD without momentum) leaves two arrays, the
+// parameters and the best ones: the fewest a checkpoint has.
+func TestCheckpointWithoutOptimizerState(t *testing.T) {
+	c := sampleCheckpoint()
+	c.Progress.OptBuffer = nil
+	b, err := c.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := DecodeCheckpoint[float32](b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := sameBits("Checkpoint", reflect.ValueOf(*c), reflect.ValueOf(*got)); d != "" {
+		t.Errorf("after Encode and DecodeCheckpoint, %s", d)
+	}
+}
+
 func checkRoundTrip[T Float](t *testing.T) {
 	c := fullCheckpoint[T]()
 	nonZero(t, "Checkpoint", reflect.ValueOf(*c))
@@ -187,6 +205,10 @@ func TestCheckpointRefused(t *testing.T) {
 		{"empty", nil, "not a checkpoint"},
 		{"foreign", []byte("PK\x03\x04 a zip file, not ours at all"), "not a checkpoint"},
 		{"header only", good[:12], "truncated"},
+		// magic, version, element size and CRC are 8+4+1+4 = 17 bytes
+		{"magic only", good[:8], "truncated at 8 bytes"},
+		{"one byte short of a frame", good[:16], "truncated at 16 bytes"},
+		{"a frame with nothing in it", resum(append(append([]byte(nil), good[:13]...), 0, 0, 0, 0)), "bad checkpoint: EOF"},
 		{"truncated", good[:len(good)/2], "checksum mismatch"},
 		{"flipped byte", mutate(func(b []byte) []byte { b[len(b)/2] ^= 1; return b }), "checksum mismatch"},
 		{"future version", mutate(func(b []byte) []byte { b[8] = 9; return resum(b) }), "format version 9"},

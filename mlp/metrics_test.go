@@ -81,6 +81,7 @@ func TestPersistence(t *testing.T) {
 		{"horizon1", 3, 1, []float64{3, 6}},
 		{"horizon2", 3, 2, []float64{3, 3, 6, 6}},
 		{"window2", 2, 1, []float64{2, 4, 6}},
+		{"window1", 1, 2, []float64{1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := Persistence(x, tc.in, tc.out)
@@ -156,6 +157,31 @@ func TestOLS(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestOLSFewSamples: one sample, and two samples nearly alike with more
+// inputs than samples, where the rank's cutoff decides. With one sample
+// [2 | 1] and target 3 the minimum-norm solution is 3 [2 1] / 5. With rows
+// (1, 0, 0 | 1) and (1, d, 0 | 1) the second singular value is about
+// d / sqrt(2) against a largest of 2; at d = 6 sqrt(2) eps it is 6 eps,
+// below numpy's cutoff max(n, in+1) eps times the largest (8 eps), so the
+// rank is 1, and above the cutoff a smaller count of columns would give.
+func TestOLSFewSamples(t *testing.T) {
+	l, err := FitOLS([]float64{2}, []float64{3}, 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Rank != 1 || !(math.Abs(l.W[0]-1.2) <= 1e-15) || !(math.Abs(l.C[0]-0.6) <= 1e-15) {
+		t.Errorf("one sample: rank %d, w %v, c %v; want 1, [1.2], [0.6]", l.Rank, l.W, l.C)
+	}
+	d := 6 * math.Sqrt2 * 0x1p-52
+	l, err = FitOLS([]float64{1, 0, 0, 1, d, 0}, []float64{1, 2}, 3, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Rank != 1 {
+		t.Errorf("two nearly equal samples of 3 inputs: rank %d, want 1 (numpy's cutoff)", l.Rank)
 	}
 }
 
