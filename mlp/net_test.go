@@ -403,3 +403,18 @@ func TestConfig(t *testing.T) {
 		})
 	}
 }
+
+func TestMLPConfigString(t *testing.T) {
+	for _, tc := range []struct {
+		cfg  Config
+		want string
+	}{
+		{Config{In: 60, Hidden: []int{128, 128}, Out: 1, Act: ActReLU}, "60-128-128-1 relu"},
+		{Config{In: 5, Hidden: []int{3}, Out: 2, Act: ActTanh}, "5-3-2 tanh"},
+		{Config{In: 5, Out: 2}, "5-2 relu"}, // no activation named: the default
+	} {
+		if got := tc.cfg.String(); got != tc.want {
+			t.Errorf("%+v: String() = %q, want %q", tc.cfg, got, tc.want)
+		}
+	}
+}
