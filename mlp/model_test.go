@@ -14,6 +14,9 @@ func TestActivationValuesMatchAllocations(t *testing.T) {
 	}{
 		{"mlp", Config{In: 60, Hidden: []int{128, 96}, Out: 2}},
 		{"lstm", Config{Model: ModelLSTM, In: 60, Hidden: []int{32, 16}, Out: 1}},
+		// one hidden unit and a wide head: the inputs and outputs are a
+		// large part of the activations
+		{"lstm narrow, wide output", Config{Model: ModelLSTM, In: 60, Hidden: []int{1}, Out: 96}},
 		{"transformer", Config{Model: ModelTransformer, In: 60, Out: 1, DModel: 32, Heads: 4, Layers: 2, FF: 48}},
 		{"transformer one layer", Config{Model: ModelTransformer, In: 40, Features: 2, Out: 3, DModel: 16, Heads: 2, Layers: 1, FF: 8}},
 	} {
