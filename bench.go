@@ -97,10 +97,11 @@ type benchOptions struct {
 	peakReps int
 	spans    bool
 	trace    string
+	yield    time.Duration
 }
 
 func parseBenchFlags(args []string, out io.Writer) (benchOptions, error) {
-	o := benchOptions{config: "default", dtype: "float32", epochs: 20, warmup: 2, peakN: 1024, peakReps: 7, spans: true}
+	o := benchOptions{config: "default", dtype: "float32", epochs: 20, warmup: 2, peakN: 1024, peakReps: 7, spans: true, yield: 5 * time.Millisecond}
 	fs := newFlagSet("trainer bench", benchUsage, out)
 	fs.StringVar(&o.config, "config", o.config, "named configuration: "+benchNames(" | "))
 	fs.StringVar(&o.dtype, "dtype", o.dtype, "element type: float32 | float64")
@@ -110,6 +111,7 @@ func parseBenchFlags(args []string, out io.Writer) (benchOptions, error) {
 	fs.IntVar(&o.peakReps, "peak_reps", o.peakReps, "timed GEMMs of the peak; their median counts")
 	fs.BoolVar(&o.spans, "spans", o.spans, "record every step's spans (for allreduce_us and wait_share); --spans=false measures the loop without them")
 	fs.StringVar(&o.trace, "trace", o.trace, "also write the timeline to `FILE` (Chrome trace-event JSON, as trainer --trace)")
+	fs.DurationVar(&o.yield, "yield", o.yield, "how often the training loop yields to the Go scheduler, as the trainer does every 5ms; 0 never (to measure what the yield does)")
 	if err := parseFlags(fs, args); err != nil {
 		return o, err
 	}
@@ -130,6 +132,8 @@ func parseBenchFlags(args []string, out io.Writer) (benchOptions, error) {
 		return o, usagef("--peak_reps %d: must be positive", o.peakReps)
 	case o.trace != "" && !o.spans:
 		return o, usagef("--trace needs --spans")
+	case o.yield < 0 || o.yield > time.Minute:
+		return o, usagef("--yield %v: want 0 (never) to 1m", o.yield)
 	}
 	return o, nil
 }
@@ -234,6 +238,7 @@ func runBench(w *world, o benchOptions) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	defer mlp.SetYieldPeriod(mlp.SetYieldPeriod(o.yield))
 	var r benchResult
 	if o.dtype == "float64" {
 		r, err = benchTrain[float64](w, bc, cfg, ds, o)
@@ -315,10 +320,10 @@ func runBench(w *world, o benchOptions) (string, error) {
 	}
 	return fmt.Sprintf("bench config=%s arch=%s dtype=%s np=%d batch=%d epochs=%d warmup=%d samples=%d gflop_per_epoch=%.4f "+
 		"epoch_s=%.6f step_s=%.6f samples_per_s=%.0f step_gflops=%.2f sgemm_peak_gflops=%.2f dgemm_peak_gflops=%.2f "+
-		"peak_share=%.4f allreduce_share=%.4f allreduce_us=%.2f wait_share=%.4f step_median_us=%.2f cpu_epoch_s=%.6f switches_per_step=%.3f spans=%v rss_mib=%.1f blas=%q",
+		"peak_share=%.4f allreduce_share=%.4f allreduce_us=%.2f wait_share=%.4f step_median_us=%.2f cpu_epoch_s=%.6f switches_per_step=%.3f spans=%v yield=%v rss_mib=%.1f blas=%q",
 		bc.name, strings.ReplaceAll(bc.arch.String(), " ", "-"), o.dtype, size, bc.batch, o.epochs, o.warmup, r.samples, flops/1e9,
 		epochS, stepS, float64(r.samples)/epochS, gflops, sPeak, dPeak,
-		peakShare, benchMedian(share), arUS, waitShare, stepUS, cpuMax, swMax, o.spans, rssMax, cblas.Name()), nil
+		peakShare, benchMedian(share), arUS, waitShare, stepUS, cpuMax, swMax, o.spans, o.yield, rssMax, cblas.Name()), nil
 }
 
 // spanStats returns, over the epochs after the first warmup ones, the

@@ -2,6 +2,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -116,6 +117,34 @@ func TestBenchTable(t *testing.T) {
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("table lacks %q:\n%s", want, got)
+		}
+	}
+	// With the C loop doing a step's GEMMs between calls, that is the
+	// reference, and the loop writing the working set is context.
+	f, err := os.OpenFile(filepath.Join(dir, benchFileARC), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprint(f, "allreduce count=24451 type=float np=2 iters=2000 us_per_call=150.00 fastest_us_median=15.50 step=60-128-128-1x64\n"+
+		"allreduce count=557059 type=float np=2 iters=200 us_per_call=20000 fastest_us_median=140 step=60-512-512-512-1x512\n")
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := benchTable(dir, &out); err != nil {
+		t.Fatal(err)
+	}
+	got = out.String()
+	for _, want := range []string{
+		"vs a C loop of MPI_Allreduce doing a np 2 training step's GEMMs (OpenBLAS, one thread) between calls, in place, 24451 floats (default gradient), np 2 | overhead <= 3% | 15.30 vs 15.50 us",
+		"| -1.3% | PASS |",
+		"vs a C loop of MPI_Allreduce doing a np 2 training step's GEMMs (OpenBLAS, one thread) between calls, in place, 557059 floats (large gradient), np 2 | overhead <= 3% | 151.50 vs 140.00 us",
+		"| +8.2% | MISS |",
+		"writing a step's working set between calls instead (no GEMMs), default gradient | - | 15.30 vs 15.00 us | +2.0% | info |",
+		"writing a step's working set between calls instead (no GEMMs), large gradient | - | 151.50 vs 150.00 us | +1.0% | info |",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("table with the step loop lacks %q:\n%s", want, got)
 		}
 	}
 	os.Remove(filepath.Join(dir, benchFileARC))

@@ -29,6 +29,17 @@ func gemm[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b 
 // yieldPeriod is how often yieldSometimes yields; 0 never.
 var yieldPeriod = 5 * time.Millisecond
 
+// SetYieldPeriod sets how often the training goroutine yields to the Go
+// scheduler (every GEMM checks; see yieldSometimes), 0 never, and returns
+// the period it replaces. The default is 5 ms; `trainer bench --yield`
+// sets it to measure what the yield does. Call it before training, not
+// during.
+func SetYieldPeriod(d time.Duration) time.Duration {
+	old := yieldPeriod
+	yieldPeriod = d
+	return old
+}
+
 // yielded is when yieldSometimes last yielded, in nanoseconds since start.
 var (
 	yielded atomic.Int64

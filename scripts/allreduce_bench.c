@@ -15,7 +15,19 @@
  * With EVICT_BYTES > 0 every rank writes that many bytes of another buffer
  * between calls (outside the timed call), as a training step's products
  * fill the caches between two Allreduces; the line then ends evict=N.
+ *
+ *   mpirun -np 2 ./allreduce_bench COUNT ITERS REPS float 0 WIDTHS ROWS
+ *
+ * With WIDTHS (an MLP's layer widths, such as 60,512,512,512,1) and ROWS,
+ * every rank does, between calls, the GEMMs of that MLP's training step on
+ * a shard of ROWS rows, with OpenBLAS as the trainer calls it: forward
+ * (each layer's output from its input), then backward (each layer's weight
+ * gradient, written into the reduced buffer at its offset in the trainer's
+ * layout, and the gradient w.r.t. its input); the line then ends
+ * step=WIDTHSxROWS. It is the work the training loop does between its
+ * Allreduces, without the element-wise passes; build with -lopenblas.
  */
+#include <cblas.h>
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +36,71 @@
 static int cmp_double(const void *a, const void *b) {
 	double x = *(const double *)a, y = *(const double *)b;
 	return (x > y) - (x < y);
+}
+
+/* mlp is an MLP's GEMMs on a shard: widths w[0..nl], activations a[l]
+ * (rows x w[l]) and their gradients d[l], weights W[l] (w[l+1] x w[l]). */
+struct mlp {
+	int nl, rows, *w;
+	float **a, **d, **W;
+};
+
+static struct mlp *mlp_new(const char *widths, int rows) {
+	struct mlp *m = calloc(1, sizeof *m);
+	int cap = 1;
+	for (const char *c = widths; *c; c++)
+		cap += *c == ',';
+	m->w = calloc((size_t)cap, sizeof(int));
+	int n = 0;
+	for (const char *c = widths; *c;) {
+		char *end;
+		long v = strtol(c, &end, 10);
+		if (end == c || v < 1 || v > 1 << 20 || (*end != ',' && *end != 0))
+			return NULL;
+		m->w[n++] = (int)v;
+		c = *end ? end + 1 : end;
+	}
+	if (n < 2 || rows < 1)
+		return NULL;
+	m->nl = n - 1;
+	m->rows = rows;
+	m->a = calloc((size_t)n, sizeof(float *));
+	m->d = calloc((size_t)n, sizeof(float *));
+	m->W = calloc((size_t)m->nl, sizeof(float *));
+	for (int l = 0; l < n; l++) {
+		m->a[l] = calloc((size_t)rows * (size_t)m->w[l], sizeof(float));
+		m->d[l] = calloc((size_t)rows * (size_t)m->w[l], sizeof(float));
+		if (l < m->nl)
+			m->W[l] = calloc((size_t)m->w[l + 1] * (size_t)m->w[l], sizeof(float));
+	}
+	return m;
+}
+
+/* mlp_params is the parameter count: weights and biases of every layer. */
+static long mlp_params(const struct mlp *m) {
+	long p = 0;
+	for (int l = 0; l < m->nl; l++)
+		p += (long)m->w[l + 1] * m->w[l] + m->w[l + 1];
+	return p;
+}
+
+/* mlp_step runs the forward and backward GEMMs, writing each layer's
+ * weight gradient into grad at the trainer's offsets (weights, then bias,
+ * layer by layer). */
+static void mlp_step(const struct mlp *m, float *grad) {
+	int r = m->rows;
+	for (int l = 0; l < m->nl; l++)
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, r, m->w[l + 1], m->w[l], 1, m->a[l], m->w[l],
+			    m->W[l], m->w[l], 0, m->a[l + 1], m->w[l + 1]);
+	long off = mlp_params(m);
+	for (int l = m->nl - 1; l >= 0; l--) {
+		off -= (long)m->w[l + 1] * m->w[l] + m->w[l + 1];
+		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m->w[l + 1], m->w[l], r, 1, m->d[l + 1], m->w[l + 1],
+			    m->a[l], m->w[l], 0, grad + off, m->w[l]);
+		if (l > 0)
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, r, m->w[l], m->w[l + 1], 1, m->d[l + 1], m->w[l + 1],
+				    m->W[l], m->w[l], 0, m->d[l], m->w[l]);
+	}
 }
 
 static void check(int rc, const char *call) {
@@ -53,6 +130,17 @@ int main(int argc, char **argv) {
 	long reps = argc > 3 ? atol(argv[3]) : 1;
 	int dbl = argc > 4 && strcmp(argv[4], "double") == 0;
 	long evict = argc > 5 ? atol(argv[5]) : 0;
+	struct mlp *step = NULL;
+	if (argc > 7) {
+		step = mlp_new(argv[6], atoi(argv[7]));
+		if (step == NULL || dbl || mlp_params(step) > count) {
+			if (rank == 0)
+				fprintf(stderr, "allreduce_bench: WIDTHS %s and ROWS %s: want widths >= 1 separated by commas, rows >= 1, "
+						"float, and at most COUNT parameters\n", argv[6], argv[7]);
+			MPI_Finalize();
+			return 2;
+		}
+	}
 	if (count < 1 || count > 2147483647L || iters < 1 || reps < 1 || evict < 0) {
 		if (rank == 0)
 			fprintf(stderr, "allreduce_bench: COUNT, ITERS and REPS must be positive\n");
@@ -75,6 +163,8 @@ int main(int argc, char **argv) {
 		for (long i = 0; i < iters; i++) {
 			if (evict > 0)
 				memset(other, (int)i, (size_t)evict);
+			if (step != NULL)
+				mlp_step(step, buf);
 			double c0 = MPI_Wtime();
 			check(MPI_Allreduce(MPI_IN_PLACE, buf, (int)count, type, MPI_SUM, MPI_COMM_WORLD), "MPI_Allreduce");
 			each[i] = MPI_Wtime() - c0;
@@ -88,6 +178,12 @@ int main(int argc, char **argv) {
 			       count, dbl ? "double" : "float", size, iters, slowest / (double)iters * 1e6, each[iters / 2] * 1e6);
 			if (evict > 0)
 				printf(" evict=%ld", evict);
+			if (step != NULL) {
+				printf(" step=");
+				for (int l = 0; l <= step->nl; l++)
+					printf(l ? "-%d" : "%d", step->w[l]);
+				printf("x%d", step->rows);
+			}
 			printf("\n");
 		}
 	}

@@ -22,7 +22,9 @@
 #      and BenchmarkAllreduceNoYield (collective/) and
 #      scripts/allreduce_bench.c, built with mpicc, at the gradient sizes of
 #      both configurations (24,451 and 557,059 floats), the C loop also
-#      with a step's working set written between its calls;
+#      with a step's working set written between its calls, and with the
+#      GEMMs of a np 2 training step of the configuration between its calls
+#      (the reference of the training loop's Allreduce);
 #   3. per round: `trainer bench` for both MLP configurations (float32) at
 #      np 1 and np 2: s/epoch, GFLOP/s, share of the float32 GEMM peak (a
 #      1024-sized sgemm, measured in the same run), Allreduce share, the
@@ -78,7 +80,7 @@ log "building trainer, test binaries and allreduce_bench into $tmp"
 CGO_ENABLED=1 go build -trimpath -o "$tmp/trainer" .
 go test -c -o "$tmp/mlp.test" ./mlp/
 go test -c -o "$tmp/collective.test" ./collective/
-mpicc -O2 -o "$tmp/allreduce_bench" scripts/allreduce_bench.c
+mpicc -O2 -o "$tmp/allreduce_bench" scripts/allreduce_bench.c -lopenblas
 
 {
 	echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); $(uname -sr)"
@@ -126,16 +128,18 @@ pytorch() {
 }
 for r in $(seq "$REPEATS"); do
 	log "round $r/$REPEATS: Allreduce, Go and C, np 2"
-	# name:count:iterations; about 30-50 ms per timed repetition
-	# name:count:iterations:bytes one np 2 training step writes besides the
-	# Allreduce (parameters, gradients and Adam's two moments, 16 bytes per
-	# parameter at float32, and a 64- or 512-row shard's activations and
-	# inputs): default 24,449 x 16 + 64 x (2 x 256 + 1 + 60) x 4,
-	# large 557,057 x 16 + 512 x (2 x 1536 + 1 + 60) x 4. The C loop is run
-	# hot (back to back) and with that many bytes written between calls, as
-	# the training loop's Allreduce finds the caches.
-	for s in 8B:2:20000:0 default:24451:2000:537856 large:557059:200:15330464; do
-		IFS=: read -r name count iters evict <<<"$s"
+	# name:count:iterations:bytes:widths:rows. Iterations: about 30-50 ms
+	# per timed repetition of the hot loop. Bytes: what one np 2 training
+	# step writes besides the Allreduce (parameters, gradients and Adam's
+	# two moments, 16 bytes per parameter at float32, and a 64- or 512-row
+	# shard's activations and inputs): default 24,449 x 16 + 64 x (2 x 256
+	# + 1 + 60) x 4, large 557,057 x 16 + 512 x (2 x 1536 + 1 + 60) x 4.
+	# Widths and rows: the configuration's MLP and a np 2 shard of its
+	# global batch. The C loop is run hot (back to back), with that many
+	# bytes written between calls, and with the step's GEMMs between calls,
+	# as the training loop's Allreduce follows them.
+	for s in 8B:2:20000:0:: default:24451:2000:537856:60,128,128,1:64 large:557059:200:15330464:60,512,512,512,1:512; do
+		IFS=: read -r name count iters evict widths rows <<<"$s"
 		rm -rf "$tmp/ar"
 		(cd collective && mpirun "${mpiflags[@]}" -np 2 --output-filename "$tmp/ar" "$tmp/collective.test" \
 			-test.run=NONE -test.bench="^BenchmarkAllreduce(NoYield)?\$/^${name}_" -test.benchtime="${iters}x" -test.count=3) >/dev/null
@@ -144,6 +148,12 @@ for r in $(seq "$REPEATS"); do
 			sed "s/\$/ round=$r/" >>"$out/allreduce-c.txt"
 		if ((evict > 0)); then
 			mpirun "${mpiflags[@]}" -np 2 "$tmp/allreduce_bench" "$count" "$iters" 3 float "$evict" |
+				sed "s/\$/ round=$r/" >>"$out/allreduce-c.txt"
+		fi
+		if [[ -n $widths ]]; then
+			# the GEMMs of a np 2 training step between the calls, on one
+			# OpenBLAS thread as the trainer runs them
+			mpirun "${mpiflags[@]}" "${xflags[@]}" -x OPENBLAS_NUM_THREADS=1 -np 2 "$tmp/allreduce_bench" "$count" "$iters" 3 float 0 "$widths" "$rows" |
 				sed "s/\$/ round=$r/" >>"$out/allreduce-c.txt"
 		fi
 	done
