@@ -212,8 +212,20 @@ func benchTable(dir string, w io.Writer) error {
 	}
 	// The runs that record spans (the default; --spans=false only for the
 	// cost of recording).
+	// Runs with the training loop's yield off (--yield 0) or at another
+	// period are kept apart: they measure what the yield does.
 	match := func(l kv, config string, np int, spans bool) bool {
-		return l.m["config"] == config && l.m["dtype"] == "float32" && int(l.num("np")) == np && (l.m["spans"] != "false") == spans
+		return l.m["config"] == config && l.m["dtype"] == "float32" && int(l.num("np")) == np && (l.m["spans"] != "false") == spans &&
+			(l.m["yield"] == "" || l.m["yield"] == "5ms")
+	}
+	noYield := func(config string, np int, key string) map[string][]float64 {
+		v := map[string][]float64{}
+		for _, l := range train {
+			if l.m["config"] == config && l.m["dtype"] == "float32" && int(l.num("np")) == np && l.m["spans"] != "false" && l.m["yield"] == "0s" {
+				v[l.m["round"]] = append(v[l.m["round"]], l.num(key))
+			}
+		}
+		return v
 	}
 	byRoundS := func(config string, np int, spans bool, key string) map[string][]float64 {
 		v := map[string][]float64{}
@@ -335,6 +347,15 @@ func benchTable(dir string, w io.Writer) error {
 				measured: fmt.Sprintf("%.2f vs %.2f us (per call the fastest rank's time in it, the rank that did not wait; medians over calls and rounds)", gm, cm),
 				ratio:    fmt.Sprintf("%+.1f%%", 100*(ratio-1)), pass: ratio-1 <= 0.03, known: ok,
 			})
+			if ny := noYield(s.name, 2, "allreduce_us"); len(ny) > 0 {
+				r, nm, rm, ok := pairedRatio(ny, ref)
+				rows = append(rows, target{
+					what:     fmt.Sprintf("the same with the training loop's periodic yield off (trainer bench --yield 0), %s gradient", s.name),
+					goal:     "overhead <= 3%",
+					measured: fmt.Sprintf("%.2f vs %.2f us", nm, rm),
+					ratio:    fmt.Sprintf("%+.1f%%", 100*(r-1)), pass: r-1 <= 0.03, known: ok,
+				})
+			}
 			if len(cs) > 0 {
 				if ev, _, em, ok := pairedRatio(byRound(s.name, 2, "allreduce_us"), ce); ok {
 					rows = append(rows, target{
@@ -472,17 +493,21 @@ func benchTable(dir string, w io.Writer) error {
 		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", r.what, r.goal, r.measured, r.ratio, res)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| configuration | dtype | np | spans | s/epoch | samples/s | step GFLOP/s | of np x peak | Allreduce share of step | Allreduce us (fastest rank) | wait share | RSS MiB (largest rank) | runs |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Fprintln(w, "| configuration | dtype | np | spans | yield | s/epoch | samples/s | step GFLOP/s | of np x peak | Allreduce share of step | Allreduce us (fastest rank) | wait share | RSS MiB (largest rank) | runs |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	type key struct {
 		config, dtype string
 		np            int
-		spans         string
+		spans, yield  string
 	}
 	var order []key
 	seen := map[key][]kv{}
 	for _, l := range train {
-		k := key{l.m["config"], l.m["dtype"], int(l.num("np")), l.m["spans"]}
+		y := l.m["yield"]
+		if y == "" {
+			y = "5ms"
+		}
+		k := key{l.m["config"], l.m["dtype"], int(l.num("np")), l.m["spans"], y}
 		if seen[k] == nil {
 			order = append(order, k)
 		}
@@ -500,7 +525,7 @@ func benchTable(dir string, w io.Writer) error {
 		if k.spans == "false" {
 			spans = "off"
 		}
-		fmt.Fprintf(w, "| %s | %s | %d | %s | %.4f | %.0f | %.1f | %.1f%% | %.1f%% | %.1f | %.1f%% | %.1f | %d |\n", k.config, k.dtype, k.np, spans,
+		fmt.Fprintf(w, "| %s | %s | %d | %s | %s | %.4f | %.0f | %.1f | %.1f%% | %.1f%% | %.1f | %.1f%% | %.1f | %d |\n", k.config, k.dtype, k.np, spans, k.yield,
 			med("epoch_s"), med("samples_per_s"), med("step_gflops"), 100*med("peak_share"), 100*med("allreduce_share"),
 			med("allreduce_us"), 100*med("wait_share"), med("rss_mib"), len(seen[k]))
 	}

@@ -85,6 +85,9 @@ func TestBenchTable(t *testing.T) {
 		"config=large dtype=float32 np=1 epoch_s=0.1 step_gflops=60 sgemm_peak_gflops=120 peak_share=0.5 rss_mib=50",
 		"config=large dtype=float32 np=2 epoch_s=0.1 step_gflops=60 sgemm_peak_gflops=120 peak_share=0.25 rss_mib=50 allreduce_us=151.5",
 		"config=lstm dtype=float32 np=1 epoch_s=0.3 cpu_epoch_s=0.25",
+		// the loop's yield off: its own rows, in no other figure
+		"config=default dtype=float32 np=2 epoch_s=9 allreduce_us=15.8 yield=0s",
+		"config=large dtype=float32 np=2 epoch_s=9 allreduce_us=180 yield=0s",
 	} {
 		train.WriteString("bench " + l + "\n")
 	}
@@ -142,6 +145,9 @@ func TestBenchTable(t *testing.T) {
 		"| +8.2% | MISS |",
 		"writing a step's working set between calls instead (no GEMMs), default gradient | - | 15.30 vs 15.00 us | +2.0% | info |",
 		"writing a step's working set between calls instead (no GEMMs), large gradient | - | 151.50 vs 150.00 us | +1.0% | info |",
+		"periodic yield off (trainer bench --yield 0), default gradient | overhead <= 3% | 15.80 vs 15.50 us | +1.9% | PASS |",
+		"periodic yield off (trainer bench --yield 0), large gradient | overhead <= 3% | 180.00 vs 140.00 us | +28.6% | MISS |",
+		"| default | float32 | 2 | on | 0s | 9.0000 |",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("table with the step loop lacks %q:\n%s", want, got)

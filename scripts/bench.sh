@@ -30,7 +30,8 @@
 #      1024-sized sgemm, measured in the same run), Allreduce share, the
 #      fastest rank's time in each step's Allreduce (allreduce_us, against
 #      the C figure of step 2), RSS; the default at np 2 once more without
-#      recording spans (--spans=false: what recording costs); the LSTM (and
+#      recording spans (--spans=false: what recording costs); both at np 2
+#      once more with the loop's periodic yield off (--yield 0); the LSTM (and
 #      the transformer, where the trainer has it) at np 1;
 #   4. per round, when $TORCH has torch: PyTorch's epoch of the same large
 #      MLP, LSTM and transformer, one thread, the same OpenBLAS
@@ -165,6 +166,11 @@ for r in $(seq "$REPEATS"); do
 			log "round $r/$REPEATS: trainer bench --config $config, np $np"
 			mpirun "${mpiflags[@]}" "${xflags[@]}" -np "$np" "$tmp/trainer" bench --config "$config" \
 				--epochs "$epochs" --warmup 2 | sed "s/\$/ round=$r/" >>"$out/train.txt"
+			if [[ $np == 2 ]]; then
+				log "round $r/$REPEATS: the same with the loop's periodic yield off"
+				mpirun "${mpiflags[@]}" "${xflags[@]}" -np "$np" "$tmp/trainer" bench --config "$config" \
+					--epochs "$epochs" --warmup 2 --yield 0 --peak_n 0 | sed "s/\$/ round=$r/" >>"$out/train.txt"
+			fi
 			if [[ $config == default && $np == 2 ]]; then
 				log "round $r/$REPEATS: the same without recording spans"
 				mpirun "${mpiflags[@]}" "${xflags[@]}" -np "$np" "$tmp/trainer" bench --config "$config" \
