@@ -294,6 +294,32 @@ func TestPredictChunks(t *testing.T) {
 	}
 }
 
+// Predict of no rows writes nothing; lengths that do not fit the rows
+// panic with both lengths and what they should be.
+func TestPredictShapes(t *testing.T) {
+	m := NewNet[float64](Config{In: 3, Hidden: []int{4}, Out: 2}, 5)
+	Predict[float64](m, nil, 0, nil)
+	for _, tc := range []struct {
+		name    string
+		rows    int
+		x, out  int
+		message string
+	}{
+		{"short x", 2, 5, 4, "mlp: Predict of 2 rows with len(x)=5, len(out)=4; want 6 and 4"},
+		{"long out", 2, 6, 5, "mlp: Predict of 2 rows with len(x)=6, len(out)=5; want 6 and 4"},
+		{"negative rows", -1, 0, 0, "mlp: Predict of -1 rows with len(x)=0, len(out)=0; want -3 and -2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			defer func() {
+				if r := recover(); r != tc.message {
+					t.Errorf("panic %v, want %q", r, tc.message)
+				}
+			}()
+			Predict[float64](m, make([]float64, tc.x), tc.rows, make([]float64, tc.out))
+		})
+	}
+}
+
 func TestInit(t *testing.T) {
 	cfg := Config{In: 200, Hidden: []int{300}, Out: 1}
 	a, b := NewNet[float64](cfg, 1), NewNet[float64](cfg, 1)
