@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -130,4 +131,54 @@ func distinctFloat64s(v reflect.Value) int64 {
 		}
 	}
 	return n
+}
+
+// TestEmptyBatch: a rank whose shard of a global batch is empty runs every
+// model's Forward and Backward on 0 rows: nothing comes out and the
+// gradients do not change. More rows than MaxBatch, or a length that does
+// not fit the rows, panics with the figures.
+func TestEmptyBatch(t *testing.T) {
+	for _, cfg := range []Config{
+		{In: 6, Hidden: []int{4}, Out: 2},
+		{Model: ModelLSTM, In: 6, Hidden: []int{4}, Out: 2},
+		{Model: ModelTransformer, In: 6, Out: 2, DModel: 8, Heads: 2, Layers: 1, FF: 8},
+	} {
+		t.Run(cfg.Kind(), func(t *testing.T) {
+			m, err := NewModel[float64](cfg, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			randomize(m, 1, 0.5)
+			for i := range m.Grads() {
+				m.Grads()[i] = float64(i)
+			}
+			if out := m.Forward(nil, 0); len(out) != 0 {
+				t.Errorf("Forward of 0 rows gave %d values", len(out))
+			}
+			m.Backward(nil, nil, 0)
+			for i, g := range m.Grads() {
+				if g != float64(i) {
+					t.Fatalf("Backward of 0 rows changed gradient %d to %g", i, g)
+				}
+			}
+			for _, tc := range []struct {
+				name    string
+				f       func()
+				message string
+			}{
+				{"too many rows", func() { m.Forward(make([]float64, 4*6), 4) }, "mlp: 4 rows, want 0..3 (the model's maxBatch)"},
+				{"negative rows", func() { m.Forward(nil, -1) }, "mlp: -1 rows, want 0..3 (the model's maxBatch)"},
+				{"short input", func() { m.Forward(make([]float64, 11), 2) }, "has length 11, want rows*6 = 12"},
+			} {
+				func() {
+					defer func() {
+						if r, _ := recover().(string); !strings.HasPrefix(r, "mlp: ") || !strings.Contains(r, tc.message) {
+							t.Errorf("%s: panic %q, want one saying %q", tc.name, r, tc.message)
+						}
+					}()
+					tc.f()
+				}()
+			}
+		})
+	}
 }

@@ -236,6 +236,9 @@ func (m *Transformer[T]) Init(seed uint64) {
 // (rows, Out), overwritten by the next Forward.
 func (m *Transformer[T]) Forward(x []T, rows int) []T {
 	checkBatch("x", x, rows, m.maxBatch, m.cfg.In)
+	if rows == 0 { // an empty shard: the query rows below assume at least one
+		return m.out[:0]
+	}
 	nT, D := m.steps, m.d
 	in := m.emb[:rows*nT*D]
 	embedForward(in, x, m.w.inW, m.w.inB, m.w.pos, rows, nT, m.feat, D)
