@@ -366,9 +366,9 @@ func TestNewTrainerErrors(t *testing.T) {
 	}{
 		{"ok", 4, good, good, tc, ""},
 		{"small-net", 3, good, good, tc, "mlp: model built for batches of 3, want >= 4 (global batch 4 over 1 ranks)"},
-		{"ragged-x", 4, Split[float64]{X: good.X[:29], Y: good.Y, N: 10}, good, tc, "mlp: train split of 10 samples has len(X)=29"},
+		{"ragged-x", 4, Split[float64]{X: good.X[:29], Y: good.Y, N: 10}, good, tc, "mlp: train split of 10 samples has len(X)=29, len(Y)=10; want 30 and 10"},
 		{"empty-train", 4, Split[float64]{}, good, tc, "mlp: empty training split"},
-		{"ragged-val", 4, good, Split[float64]{X: good.X, Y: good.Y[:9], N: 10}, tc, "mlp: val split of 10 samples"},
+		{"ragged-val", 4, good, Split[float64]{X: good.X, Y: good.Y[:9], N: 10}, tc, "mlp: val split of 10 samples has len(X)=30, len(Y)=9; want 30 and 10"},
 		{"patience-no-val", 4, good, Split[float64]{}, TrainConfig{Epochs: 1, Batch: 4, LR: 0.1, Patience: 1}, "mlp: early stopping needs a validation split"},
 		{"bad-config", 4, good, good, TrainConfig{Epochs: 1, Batch: 4}, "mlp: learning rate 0"},
 	} {
@@ -378,6 +378,12 @@ func TestNewTrainerErrors(t *testing.T) {
 				t.Fatalf("NewTrainer: %v, want %q", err, c.want)
 			}
 		})
+	}
+	// two outputs: the figures of Y's expected length
+	two := synth[float64](10, 3, 2, 1, false)
+	_, err := NewTrainer(NewNet[float64](Config{In: 3, Out: 2}, 4), Split[float64]{X: two.X, Y: two.Y[:19], N: 10}, two, NewSelfReducer(), tc)
+	if want := "mlp: train split of 10 samples has len(X)=30, len(Y)=19; want 30 and 20"; err == nil || err.Error() != want {
+		t.Errorf("NewTrainer with a short Y: %v, want %q", err, want)
 	}
 }
 
