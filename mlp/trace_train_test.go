@@ -57,3 +57,46 @@ func TestStepWithTraceAllocatesNothing(t *testing.T) {
 		t.Errorf("span %+v, want the epoch around the steps", e)
 	}
 }
+
+// An empty shard (a rank with no rows in this global batch) still records
+// its step's spans back to back: its forward and backward are empty, not
+// negative. Two ranks in process; rank 1's shard is empty.
+func TestStepWithTraceEmptyShard(t *testing.T) {
+	cfg := Config{In: 8, Hidden: []int{16}, Out: 1}
+	train, val := synth[float32](64, cfg.In, cfg.Out, 1, false), synth[float32](20, cfg.In, cfg.Out, 2, false)
+	var events [2][]trace.Event
+	runRanks(2, func(r Reducer) {
+		net, err := NewModel[float32](cfg, 32)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		net.Init(1)
+		tr, err := NewTrainer(net, train, val, r, TrainConfig{Epochs: 1, Batch: 32, LR: 1e-3})
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		tr.Trace = trace.NewRecorder(trace.EventsFor(1, 1))
+		shard := []int{0, 1, 2}
+		if r.Rank() == 1 {
+			shard = nil
+		}
+		if _, err := tr.Step(shard); err != nil {
+			t.Error(err)
+		}
+		events[r.Rank()] = tr.Trace.Events()
+	})
+	for rank, ev := range events {
+		if len(ev) != 5 || ev[0].Kind != trace.Step {
+			t.Fatalf("rank %d: spans %+v, want a step and its 4 phases", rank, ev)
+		}
+		at := ev[0].Start
+		for _, e := range ev[1:] {
+			if e.Start != at || !(e.End >= e.Start) || e.End > ev[0].End {
+				t.Errorf("rank %d: span %+v, want it from %g inside the step [%g, %g]", rank, e, at, ev[0].Start, ev[0].End)
+			}
+			at = e.End
+		}
+	}
+}
