@@ -4,9 +4,12 @@ package mlp
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"slices"
 	"testing"
+
+	"mpitrain/mlp/trace"
 )
 
 // runOne runs cfg for tc on one rank from Init(seed) and returns the
@@ -109,5 +112,76 @@ func TestRunTotalTime(t *testing.T) {
 	tm := res.Timing
 	if !(tm.Total >= tm.Compute+tm.Allreduce+tm.Eval) || !(tm.Total <= t1-t0) {
 		t.Errorf("total %g s, parts %g s, the run took %g s by the same clock", tm.Total, tm.Compute+tm.Allreduce+tm.Eval, t1-t0)
+	}
+}
+
+// One epoch of one step with two outputs: TrainLoss is the MSE of the
+// parameters the step started from, ValLoss and ValMAE those of the
+// parameters it ended with, each over every sample and output; the
+// training step's compute time is its forward, backward and optimizer
+// spans; the epoch's seconds fit in the run's.
+func TestEpochStatsValues(t *testing.T) {
+	cfg := Config{In: 4, Hidden: []int{6}, Out: 2}
+	train, val := synth[float64](10, 4, 2, 1, false), synth[float64](6, 4, 2, 2, false)
+	net := NewNet[float64](cfg, 10)
+	net.Init(3)
+	pred := make([]float64, 10*2)
+	Predict[float64](net, train.X, 10, pred)
+	wantTrain := MSE(pred, train.Y)
+	r := NewSelfReducer()
+	tr, err := NewTrainer(net, train, val, r, TrainConfig{Epochs: 1, Batch: 10, LR: 1e-2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.Trace = trace.NewRecorder(trace.EventsFor(1, 1))
+	t0 := r.Wtime()
+	st, err := tr.Epoch(0, [][]int{{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}})
+	t1 := r.Wtime()
+	if err != nil {
+		t.Fatal(err)
+	}
+	vp := make([]float64, 6*2)
+	Predict[float64](net, val.X, 6, vp)
+	for _, c := range []struct {
+		name      string
+		got, want float64
+	}{{"TrainLoss", st.TrainLoss, wantTrain}, {"ValLoss", st.ValLoss, MSE(vp, val.Y)}, {"ValMAE", st.ValMAE, MAE(vp, val.Y)}} {
+		if !(relDiff(c.got, c.want) <= 1e-14) {
+			t.Errorf("%s %.17g, want %.17g", c.name, c.got, c.want)
+		}
+	}
+	if st.Samples != 10 {
+		t.Errorf("%d samples, want 10", st.Samples)
+	}
+	phases := 0.0
+	for _, e := range tr.Trace.Events() {
+		switch e.Kind {
+		case trace.Forward, trace.Backward, trace.Optimizer:
+			phases += e.End - e.Start
+		}
+	}
+	if !(math.Abs(tr.Timing.Compute-phases) <= 1e-9) {
+		t.Errorf("compute %g s, forward, backward and optimizer spans %g s", tr.Timing.Compute, phases)
+	}
+	if !(st.Seconds > 0 && st.Seconds <= t1-t0) {
+		t.Errorf("epoch seconds %g, the call took %g", st.Seconds, t1-t0)
+	}
+}
+
+func TestShardRows(t *testing.T) {
+	for _, c := range [][3]int{{1, 1, 1}, {1, 4, 1}, {10, 4, 3}, {8, 4, 2}, {3, 1, 3}} {
+		if got := ShardRows(c[0], c[1]); got != c[2] {
+			t.Errorf("ShardRows(%d, %d) = %d, want %d", c[0], c[1], got, c[2])
+		}
+	}
+	for _, c := range [][2]int{{0, 1}, {1, 0}} {
+		func() {
+			defer func() {
+				if r := recover(); r != fmt.Sprintf("mlp: ShardRows(%d, %d)", c[0], c[1]) {
+					t.Errorf("ShardRows(%d, %d): panic %v", c[0], c[1], r)
+				}
+			}()
+			ShardRows(c[0], c[1])
+		}()
 	}
 }
