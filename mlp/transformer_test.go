@@ -356,3 +356,26 @@ func TestTransformerStepAllocs(t *testing.T) {
 	t.Run("float32", func(t *testing.T) { checkModelAllocs[float32](t, cfg, 16) })
 	t.Run("float64", func(t *testing.T) { checkModelAllocs[float64](t, cfg, 16) })
 }
+
+// addColSums adds four rows at a time as (r0 + r1) + (r2 + r3), the order
+// the bitwise tests of resumed and repeated runs rely on: with db = 1 and
+// rows 2^-53, 2^-53, 0, 0 that order gives 1 + 2^-52, row by row 1.
+func TestAddColSumsOrder(t *testing.T) {
+	e := math.Ldexp(1, -53)
+	for _, tc := range []struct {
+		name string
+		d    []float64
+		rows int
+		want float64
+	}{
+		{"four rows", []float64{e, e, 0, 0}, 4, 1 + 2*e},
+		{"five rows: four, then one", []float64{e, e, 0, 0, 2 * e}, 5, 1 + 4*e},
+		{"three rows, one by one", []float64{e, e, 0}, 3, 1},
+	} {
+		db := []float64{1}
+		addColSums(db, tc.d, 1, tc.rows)
+		if db[0] != tc.want {
+			t.Errorf("%s: %.17g, want %.17g", tc.name, db[0], tc.want)
+		}
+	}
+}
