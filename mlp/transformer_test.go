@@ -320,6 +320,16 @@ func TestTransformerConfig(t *testing.T) {
 				2*64*(4*64+2*128) + 2*2*4*60*64 + // layer 2 at the last position
 				2*64},
 		{"tiny", tinyTransformer, 16 + 8 + 40 + 2*(3*64+24+64+8+48+6+48+8+32) + 16 + 18, "transformer 5x2 d8 h2 l2 ff6 -> 2", 0},
+		// Per layer at d 8, ff 6: 3*8*8+24 + 8*8+8 + 6*8+6 + 8*6+8 + 4*8 = 430.
+		// Three layers: two at every one of the 6 positions, the last at
+		// the last position only.
+		{"three layers", Config{Model: ModelTransformer, In: 6, Out: 1, DModel: 8, Heads: 2, Layers: 3, FF: 6},
+			8 + 8 + 48 + 3*430 + 16 + 9, "transformer 6x1 d8 h2 l3 ff6 -> 1",
+			2*6*8 + 2*(2*6*8*(24+8+2*6)+2*2*6*6*8) + (2*8*(4*8+2*6) + 2*2*2*6*8) + 2*8},
+		// One step: every layer, the last too, at its one position.
+		{"one step", Config{Model: ModelTransformer, In: 3, Features: 3, Out: 1, DModel: 8, Heads: 2, Layers: 2, FF: 6},
+			24 + 8 + 8 + 2*430 + 16 + 9, "transformer 1x3 d8 h2 l2 ff6 -> 1",
+			2*3*8 + 2*(2*8*(24+8+2*6)+2*2*8) + 2*8},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if err := tc.cfg.Validate(); err != nil {
