@@ -10,6 +10,9 @@ import (
 func TestYieldSometimes(t *testing.T) {
 	period, last := yieldPeriod, yielded.Load()
 	defer func() { yieldPeriod = period; yielded.Store(last) }()
+	if period != 5*time.Millisecond {
+		t.Errorf("the default yield period is %v, want the 5ms the README and trainer bench -h give", period)
+	}
 	now := func() int64 { return int64(time.Since(start)) }
 
 	yieldPeriod = time.Hour
