@@ -24,7 +24,7 @@ func TestRingAllreduce(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := ringAllreduce(tc.p, tc.n, alpha, beta); math.Abs(got-tc.want) > 1e-15 {
+			if got := ringAllreduce(tc.p, tc.n, alpha, beta); !(math.Abs(got-tc.want) <= 1e-15) {
 				t.Errorf("ringAllreduce(%d, %g) = %g, want %g", tc.p, tc.n, got, tc.want)
 			}
 		})
@@ -42,7 +42,7 @@ func TestFitRingRecoversConstants(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if math.Abs(a/alpha-1) > 1e-9 || math.Abs(b/beta-1) > 1e-9 {
+		if !(math.Abs(a/alpha-1) <= 1e-9) || !(math.Abs(b/beta-1) <= 1e-9) {
 			t.Errorf("p=%d: fit alpha %g beta %g, want %g %g", p, a, b, alpha, beta)
 		}
 	}
@@ -84,14 +84,14 @@ func TestModelStepAndEfficiency(t *testing.T) {
 		t.Errorf("T_step(1) = %g, want the compute alone", got)
 	}
 	want := 4.5e-3 + 2*1e-6 + 64*1e-9
-	if got := m.step(c, 2, 1e-6, 1e-9); math.Abs(got-want) > 1e-15 {
+	if got := m.step(c, 2, 1e-6, 1e-9); !(math.Abs(got-want) <= 1e-15) {
 		t.Errorf("T_step(2) = %g, want %g", got, want)
 	}
-	if e := efficiency(8e-3, want, 2); math.Abs(e-8e-3/(2*want)) > 1e-15 {
+	if e := efficiency(8e-3, want, 2); !(math.Abs(e-8e-3/(2*want)) <= 1e-15) {
 		t.Errorf("efficiency = %g", e)
 	}
 	a, b := m.net(10e9)
-	if a != 1e-6 || math.Abs(b-(0.8e-9+1e-9)) > 1e-21 {
+	if a != 1e-6 || !(math.Abs(b-(0.8e-9+1e-9)) <= 1e-21) {
 		t.Errorf("10 Gb/s: alpha %g beta %g, want 1e-6 and 1.8e-9", a, b)
 	}
 	if shardRows(128, 3) != 43 || shardRows(128, 64) != 2 || shardRows(1024, 1) != 1024 {
@@ -107,7 +107,7 @@ func TestEpochStep(t *testing.T) {
 	m := &costModel{comp: map[string]map[int]float64{"x": {4: 4, 2: 2, 1: 1}}}
 	// np 2 over 10 samples: shards of 2, 2 and 1 rows; 3 Allreduces of 2a + 64b.
 	want := 2 + 2 + 1 + 3*(2*1e-3+64*1e-6)
-	if got := m.epochStep(c, 10, 2, 1e-3, 1e-6, 1); math.Abs(got-want) > 1e-12 {
+	if got := m.epochStep(c, 10, 2, 1e-3, 1e-6, 1); !(math.Abs(got-want) <= 1e-12) {
 		t.Errorf("epochStep = %g, want %g", got, want)
 	}
 	if got := m.epochStep(c, 10, 2, 0, 0, 2); got != 10 {

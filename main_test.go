@@ -424,7 +424,7 @@ func checkPredictions(t *testing.T, dir string, m eval.Report) {
 			}
 		}
 		i, ok := day[r[0]]
-		if !ok || i == 0 || math.Abs(v[0]-s.Values[i]) > 5e-7 || math.Abs(v[2]-s.Values[i-1]) > 5e-7 {
+		if !ok || i == 0 || !(math.Abs(v[0]-s.Values[i]) <= 5e-7) || !(math.Abs(v[2]-s.Values[i-1]) <= 5e-7) {
 			t.Fatalf("predictions.csv %v: want the close of %s and of the day before from the data", r, r[0])
 		}
 		maeModel += math.Abs(v[0]-v[1]) / float64(m.Test.N)
@@ -434,7 +434,7 @@ func checkPredictions(t *testing.T, dir string, m eval.Report) {
 		t.Errorf("predictions.csv runs from %s to %s, want the test period 2017-04-13 .. 2020-04-17", first, last)
 	}
 	if m.Test.Model.MAEPoints == nil || m.Test.Persistence.MAEPoints == nil ||
-		math.Abs(maeModel-*m.Test.Model.MAEPoints) > 1e-5 || math.Abs(maePersistence-*m.Test.Persistence.MAEPoints) > 1e-5 {
+		!(math.Abs(maeModel-*m.Test.Model.MAEPoints) <= 1e-5) || !(math.Abs(maePersistence-*m.Test.Persistence.MAEPoints) <= 1e-5) {
 		t.Errorf("predictions.csv gives MAEs %.6f (model) and %.6f (persistence); metrics.json says %v and %v",
 			maeModel, maePersistence, m.Test.Model.MAEPoints, m.Test.Persistence.MAEPoints)
 	}

@@ -66,14 +66,14 @@ func TestSummarizeSweep(t *testing.T) {
 	for i, w := range want {
 		r := rows[i]
 		if r.Mode != w.mode || r.NP != w.np || r.Batch != w.batch || r.Repeats != w.repeats ||
-			r.EpochMedian != w.median || r.EpochMin != w.lo || r.EpochMax != w.hi || math.Abs(r.Speedup-w.speedup) > 1e-12 {
+			r.EpochMedian != w.median || r.EpochMin != w.lo || r.EpochMax != w.hi || !(math.Abs(r.Speedup-w.speedup) <= 1e-12) {
 			t.Errorf("row %d: %+v, want %+v", i, r, w)
 		}
-		if math.Abs(r.Efficiency-w.speedup/float64(w.np)) > 1e-12 {
+		if !(math.Abs(r.Efficiency-w.speedup/float64(w.np)) <= 1e-12) {
 			t.Errorf("row %d: efficiency %v", i, r.Efficiency)
 		}
 		// Per-step split from the median repeat: compute 1.2x, allreduce 0.2x, wait 0.2x the epoch over 20 steps.
-		if math.Abs(r.Compute-1.2*w.median/20) > 1e-12 || math.Abs(r.Allreduce-0.2*w.median/20) > 1e-12 || math.Abs(r.Wait-0.2*w.median/20) > 1e-12 {
+		if !(math.Abs(r.Compute-1.2*w.median/20) <= 1e-12) || !(math.Abs(r.Allreduce-0.2*w.median/20) <= 1e-12) || !(math.Abs(r.Wait-0.2*w.median/20) <= 1e-12) {
 			t.Errorf("row %d: split %v %v %v", i, r.Compute, r.Allreduce, r.Wait)
 		}
 	}
@@ -115,7 +115,7 @@ func TestSweepScript(t *testing.T) {
 		if err := readJSON(filepath.Join(res, "runs", fmt.Sprintf("%s-b64-np%d-r1", r[0], np), "timing.json"), &tm); err != nil {
 			t.Fatal(err)
 		}
-		if math.Abs(got-tm.EpochSecMedian) > 1e-6 || tm.Ranks != np {
+		if !(math.Abs(got-tm.EpochSecMedian) <= 1e-6) || tm.Ranks != np {
 			t.Errorf("%v: epoch_s_median %v, timing.json says %v (np %d)", r, got, tm.EpochSecMedian, tm.Ranks)
 		}
 	}
