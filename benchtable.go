@@ -213,34 +213,35 @@ func benchTable(dir string, w io.Writer) error {
 	// The runs that record spans (the default; --spans=false only for the
 	// cost of recording).
 	// Runs with the training loop's yield off (--yield 0) or at another
-	// period are kept apart: they measure what the yield does.
-	match := func(l kv, config string, np int, spans bool) bool {
-		return l.m["config"] == config && l.m["dtype"] == "float32" && int(l.num("np")) == np && (l.m["spans"] != "false") == spans &&
-			(l.m["yield"] == "" || l.m["yield"] == "5ms")
+	// period are kept apart: they measure what the yield does. yield ""
+	// is the trainer's own (the 5ms default, or a line without the field).
+	match := func(l kv, config string, np int, spans bool, yield string) bool {
+		y := l.m["yield"]
+		if y == "5ms" {
+			y = ""
+		}
+		return l.m["config"] == config && l.m["dtype"] == "float32" && int(l.num("np")) == np && (l.m["spans"] != "false") == spans && y == yield
 	}
-	noYield := func(config string, np int, key string) map[string][]float64 {
+	byRoundY := func(config string, np int, spans bool, yield, key string) map[string][]float64 {
 		v := map[string][]float64{}
 		for _, l := range train {
-			if l.m["config"] == config && l.m["dtype"] == "float32" && int(l.num("np")) == np && l.m["spans"] != "false" && l.m["yield"] == "0s" {
+			if match(l, config, np, spans, yield) {
 				v[l.m["round"]] = append(v[l.m["round"]], l.num(key))
 			}
 		}
 		return v
 	}
 	byRoundS := func(config string, np int, spans bool, key string) map[string][]float64 {
-		v := map[string][]float64{}
-		for _, l := range train {
-			if match(l, config, np, spans) {
-				v[l.m["round"]] = append(v[l.m["round"]], l.num(key))
-			}
-		}
-		return v
+		return byRoundY(config, np, spans, "", key)
+	}
+	noYield := func(config string, np int, key string) map[string][]float64 {
+		return byRoundY(config, np, true, "0s", key)
 	}
 	byRound := func(config string, np int, key string) map[string][]float64 { return byRoundS(config, np, true, key) }
 	pick := func(config string, np int, key string) []float64 {
 		var v []float64
 		for _, l := range train {
-			if match(l, config, np, true) {
+			if match(l, config, np, true, "") {
 				v = append(v, l.num(key))
 			}
 		}
