@@ -83,6 +83,9 @@ line also has allreduce_us: the median over measured steps of the
 shortest time any rank spent in that step's Allreduce (the communication
 itself; the other ranks' excess is wait_share). With --trace FILE the
 clocks are aligned and the timeline is written as trainer --trace does.
+allreduce= says how the gradients were summed: shm (the shared-memory
+window of ranks on one host), mpi (MPI_Allreduce: --allreduce mpi, or
+ranks on several hosts) or none (one rank).
 
 Flags (-flag and --flag are the same):
 `
@@ -98,10 +101,11 @@ type benchOptions struct {
 	spans    bool
 	trace    string
 	yield    time.Duration
+	sum      string // --allreduce: shm | mpi
 }
 
 func parseBenchFlags(args []string, out io.Writer) (benchOptions, error) {
-	o := benchOptions{config: "default", dtype: "float32", epochs: 20, warmup: 2, peakN: 1024, peakReps: 7, spans: true, yield: 5 * time.Millisecond}
+	o := benchOptions{config: "default", dtype: "float32", epochs: 20, warmup: 2, peakN: 1024, peakReps: 7, spans: true, yield: 5 * time.Millisecond, sum: "shm"}
 	fs := newFlagSet("trainer bench", benchUsage, out)
 	fs.StringVar(&o.config, "config", o.config, "named configuration: "+benchNames(" | "))
 	fs.StringVar(&o.dtype, "dtype", o.dtype, "element type: float32 | float64")
@@ -112,6 +116,7 @@ func parseBenchFlags(args []string, out io.Writer) (benchOptions, error) {
 	fs.BoolVar(&o.spans, "spans", o.spans, "record every step's spans (for allreduce_us and wait_share); --spans=false measures the loop without them")
 	fs.StringVar(&o.trace, "trace", o.trace, "also write the timeline to `FILE` (Chrome trace-event JSON, as trainer --trace)")
 	fs.DurationVar(&o.yield, "yield", o.yield, "how often the training loop yields to the Go scheduler, as the trainer does every 5ms; 0 never (to measure what the yield does)")
+	fs.StringVar(&o.sum, "allreduce", o.sum, "how the ranks sum gradients on one host, as trainer --allreduce: shm | mpi")
 	if err := parseFlags(fs, args); err != nil {
 		return o, err
 	}
@@ -134,6 +139,8 @@ func parseBenchFlags(args []string, out io.Writer) (benchOptions, error) {
 		return o, usagef("--trace needs --spans")
 	case o.yield < 0 || o.yield > time.Minute:
 		return o, usagef("--yield %v: want 0 (never) to 1m", o.yield)
+	case o.sum != "shm" && o.sum != "mpi":
+		return o, usagef("--allreduce %q: want shm or mpi", o.sum)
 	}
 	return o, nil
 }
@@ -239,6 +246,7 @@ func runBench(w *world, o benchOptions) (string, error) {
 		return "", err
 	}
 	defer mlp.SetYieldPeriod(mlp.SetYieldPeriod(o.yield))
+	collective.SetSharedSum(w.comm, o.sum == "shm")
 	var r benchResult
 	if o.dtype == "float64" {
 		r, err = benchTrain[float64](w, bc, cfg, ds, o)
@@ -247,6 +255,18 @@ func runBench(w *world, o benchOptions) (string, error) {
 	}
 	if err != nil {
 		return "", err
+	}
+	// How the gradients were summed: the window is used for every SUM or
+	// for none (ranks on one host, SetSharedSum), so one more says.
+	sum := "none" // one rank: nothing to sum
+	if w.comm.Size() > 1 {
+		if err := w.comm.Allreduce64([]float64{0}, collective.Sum); err != nil {
+			return "", err
+		}
+		sum = "mpi"
+		if collective.SharedSum(w.comm) {
+			sum = "shm"
+		}
 	}
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
@@ -320,10 +340,10 @@ func runBench(w *world, o benchOptions) (string, error) {
 	}
 	return fmt.Sprintf("bench config=%s arch=%s dtype=%s np=%d batch=%d epochs=%d warmup=%d samples=%d gflop_per_epoch=%.4f "+
 		"epoch_s=%.6f step_s=%.6f samples_per_s=%.0f step_gflops=%.2f sgemm_peak_gflops=%.2f dgemm_peak_gflops=%.2f "+
-		"peak_share=%.4f allreduce_share=%.4f allreduce_us=%.2f wait_share=%.4f step_median_us=%.2f cpu_epoch_s=%.6f switches_per_step=%.3f spans=%v yield=%v rss_mib=%.1f blas=%q",
+		"peak_share=%.4f allreduce_share=%.4f allreduce_us=%.2f wait_share=%.4f step_median_us=%.2f cpu_epoch_s=%.6f switches_per_step=%.3f spans=%v yield=%v allreduce=%s rss_mib=%.1f blas=%q",
 		bc.name, strings.ReplaceAll(bc.arch.String(), " ", "-"), o.dtype, size, bc.batch, o.epochs, o.warmup, r.samples, flops/1e9,
 		epochS, stepS, float64(r.samples)/epochS, gflops, sPeak, dPeak,
-		peakShare, benchMedian(share), arUS, waitShare, stepUS, cpuMax, swMax, o.spans, o.yield, rssMax, cblas.Name()), nil
+		peakShare, benchMedian(share), arUS, waitShare, stepUS, cpuMax, swMax, o.spans, o.yield, sum, rssMax, cblas.Name()), nil
 }
 
 // spanStats returns, over the epochs after the first warmup ones, the

@@ -232,6 +232,7 @@ func TestBadFlags(t *testing.T) {
 		{"zero lr", []string{"--lr", "0"}, "--lr 0"},
 		{"bad dtype", []string{"--dtype", "float16"}, "--dtype"},
 		{"bad scale", []string{"--scale", "log"}, "--scale"},
+		{"bad allreduce", []string{"--allreduce", "ring"}, `--allreduce "ring": must be one of shm, mpi`},
 		{"bad layers", []string{"--layers", "128,x"}, "--layers"},
 		{"bad split", []string{"--train_frac", "0.9", "--val_frac", "0.2"}, "--train_frac"},
 		{"stray argument", []string{"extra"}, "extra"},
@@ -273,8 +274,14 @@ func TestRanksChangeSpeedNotResults(t *testing.T) {
 	ref, _ := mustTrain(t, 1, out, "np1", args...)
 	refTrain, refVal := readLosses(t, ref)
 	refM := readMetrics(t, ref)
-	for _, np := range []int{2, 3, 4} {
-		dir, _ := mustTrain(t, np, out, fmt.Sprintf("np%d", np), args...)
+	// np 2 to 4 sum through the shared-memory window (one host); np 3 also
+	// with MPI_Allreduce.
+	for _, run := range []struct {
+		np  int
+		sum string
+	}{{2, "shm"}, {3, "shm"}, {4, "shm"}, {3, "mpi"}} {
+		np := run.np
+		dir, _ := mustTrain(t, np, out, fmt.Sprintf("np%d-%s", np, run.sum), append(args, "--allreduce", run.sum)...)
 		tr, va := readLosses(t, dir)
 		if len(tr) != len(refTrain) {
 			t.Fatalf("np %d: %d epochs, want %d", np, len(tr), len(refTrain))

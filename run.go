@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sync/atomic"
 
+	"mpitrain/collective"
 	"mpitrain/data"
 	"mpitrain/mlp"
 	"mpitrain/mlp/eval"
@@ -125,6 +126,7 @@ func trainTyped[T mlp.Float](w *world, cfg Config, ds *data.Dataset, run *runDir
 			}
 		}
 	}
+	collective.SetSharedSum(w.comm, cfg.Allreduce == "shm")
 	red, err := withFault(reducer{w.comm})
 	if err != nil {
 		return sharedError{err}

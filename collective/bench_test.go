@@ -23,7 +23,9 @@ var allreduceSizes = []struct {
 	{"large", 557057 + 2},  // 60 -> 512 -> 512 -> 512 -> 1
 }
 
-// BenchmarkAllreduce times Allreduce32(buf, Sum) in place on zeros (sums of
+// BenchmarkAllreduce times Allreduce32(buf, Sum) through MPI_Allreduce
+// (SetSharedSum off: it measures the binding against the C loop of the
+// same call; BenchmarkAllreduceShared times the window) in place on zeros (sums of
 // zeros stay finite however often they repeat), yielding the processor
 // (runtime.Gosched) whenever 5 ms have passed since the last yield, as the
 // trainer's GEMMs do (mlp/gemm.go explains why: a goroutine that is never
@@ -41,6 +43,8 @@ var allreduceSizes = []struct {
 // median over calls of the fastest rank's time in each (its
 // fastest_us_median), and GB/s of gradient per call.
 func BenchmarkAllreduce(b *testing.B) {
+	SetSharedSum(comm, false)
+	defer SetSharedSum(comm, true)
 	for _, s := range allreduceSizes {
 		b.Run(fmt.Sprintf("%s_%dfloats", s.name, s.count), func(b *testing.B) {
 			buf := make([]float32, s.count)
@@ -52,6 +56,8 @@ func BenchmarkAllreduce(b *testing.B) {
 
 // BenchmarkAllreduceNoYield is BenchmarkAllreduce without the yields.
 func BenchmarkAllreduceNoYield(b *testing.B) {
+	SetSharedSum(comm, false)
+	defer SetSharedSum(comm, true)
 	for _, s := range allreduceSizes {
 		b.Run(fmt.Sprintf("%s_%dfloats", s.name, s.count), func(b *testing.B) {
 			buf := make([]float32, s.count)
@@ -61,8 +67,22 @@ func BenchmarkAllreduceNoYield(b *testing.B) {
 	}
 }
 
+// BenchmarkAllreduceShared is BenchmarkAllreduce through the shared-memory
+// window (the default for ranks on one host; MPI_Allreduce elsewhere).
+func BenchmarkAllreduceShared(b *testing.B) {
+	for _, s := range allreduceSizes {
+		b.Run(fmt.Sprintf("%s_%dfloats", s.name, s.count), func(b *testing.B) {
+			buf := make([]float32, s.count)
+			benchOnMain(b, true, func() error { return comm.Allreduce32(buf, Sum) })
+			b.SetBytes(int64(4 * s.count))
+		})
+	}
+}
+
 // BenchmarkAllreduce64 is BenchmarkAllreduce on float64 buffers.
 func BenchmarkAllreduce64(b *testing.B) {
+	SetSharedSum(comm, false)
+	defer SetSharedSum(comm, true)
 	for _, s := range allreduceSizes {
 		b.Run(fmt.Sprintf("%s_%dfloats", s.name, s.count), func(b *testing.B) {
 			buf := make([]float64, s.count)

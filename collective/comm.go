@@ -243,3 +243,23 @@ func checkPeerTag(call string, peer, tag, size int, any bool) error {
 	}
 	return nil
 }
+
+// SetSharedSum chooses how c's SUM Allreduces run when all of c's ranks
+// are on one host: on (the default), through a shared-memory window
+// (MPI_Win_allocate_shared), where each rank adds up 1/Size of the values
+// and copies the rest of the sum from the others; off, with
+// MPI_Allreduce. Ranks on several hosts, Max, Min and a world without MPI
+// are not affected. Every rank of c must make the same choice, between the
+// same collectives.
+func SetSharedSum(c Comm, on bool) {
+	if s, ok := c.(interface{ setSharedSum(bool) }); ok {
+		s.setSharedSum(on)
+	}
+}
+
+// SharedSum reports whether c's last Allreduce was a SUM through the
+// shared-memory window (see SetSharedSum).
+func SharedSum(c Comm) bool {
+	s, ok := c.(interface{ sharedSum() bool })
+	return ok && s.sharedSum()
+}

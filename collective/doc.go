@@ -14,6 +14,22 @@
 // Init sets MPI_ERRORS_RETURN on MPI_COMM_WORLD so that codes come back to
 // Go instead of aborting inside the library.
 //
+// # Sums on one host
+//
+// When every rank of a communicator runs on one host, Allreduce32 and
+// Allreduce64 with Sum go through an MPI-3 shared-memory window
+// (MPI_Comm_split_type, MPI_Win_allocate_shared; the C code is shm.h):
+// each rank copies into its segment the parts of its buffer that the
+// others add up, every rank adds the others' values to its own chunk
+// (1/Size of the buffer), in rank order, and publishes it, and every rank
+// copies the other chunks back, with a barrier after each phase. Every
+// element is summed by one rank, so every rank gets the same bits, and the
+// same inputs always give the same sum. The window is made at the first
+// SUM and made again, twice as large at least, when a longer one comes;
+// Finalize and Free release it. Ranks on several hosts, Max and Min, and a
+// communicator after SetSharedSum(c, false) use MPI_Allreduce; SharedSum
+// reports which way the last Allreduce went.
+//
 // # Builds
 //
 // The default build links Open MPI through pkg-config (ompi-c; on Debian:

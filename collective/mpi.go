@@ -72,6 +72,7 @@ type world struct {
 	processor  string
 	version    string
 	finalized  bool // Finalize or Free was called
+	shm        shmState
 }
 
 // Init initializes MPI with MPI_Init_thread(MPI_THREAD_FUNNELED), makes
@@ -231,8 +232,20 @@ func (w *world) checkAllreduce(call string, n int, op Op) error {
 	return checkOp(call, op)
 }
 
-// allreduce is MPI_Allreduce(MPI_IN_PLACE, buf, n, typ, op, w.comm).
+// allreduce is MPI_Allreduce(MPI_IN_PLACE, buf, n, typ, op, w.comm), or,
+// for a SUM over ranks that share a host, the sum through the shared
+// window (shm.go) unless SetSharedSum turned it off.
 func (w *world) allreduce(buf unsafe.Pointer, n int, typ C.MPI_Datatype, op Op) error {
+	if op == Sum {
+		es := 8
+		if typ == C.type_float() {
+			es = 4
+		}
+		if ok, err := w.sumShared(buf, n, es); ok || err != nil {
+			return err
+		}
+	}
+	w.shm.lastOK = false
 	return check("MPI_Allreduce", C.allreduce_in_place(buf, C.int(n), typ, mpiOp(op), w.comm))
 }
 
@@ -316,6 +329,9 @@ func (w *world) Finalize() error {
 	if err := w.enter("Finalize"); err != nil {
 		return err
 	}
+	if err := w.freeShared(); err != nil {
+		return err
+	}
 	w.finalized = true
 	return check("MPI_Finalize", C.MPI_Finalize())
 }
@@ -351,6 +367,9 @@ func (w *world) Free() error {
 		return argError("Free", ErrSplit, "the world is not freed; Finalize it")
 	}
 	if err := w.enter("Free"); err != nil {
+		return err
+	}
+	if err := w.freeShared(); err != nil {
 		return err
 	}
 	w.finalized = true

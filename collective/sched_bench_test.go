@@ -23,6 +23,8 @@ import (
 //
 //	mpirun -np 2 ./collective.test -test.run=NONE -test.bench=AllreduceSched -test.benchtime=2000x
 func BenchmarkAllreduceSched(b *testing.B) {
+	SetSharedSum(comm, false) // MPI_Allreduce, as BenchmarkAllreduce
+	defer SetSharedSum(comm, true)
 	for _, s := range allreduceSizes[1:] {
 		for _, procs := range []int{1, 2} {
 			for _, yield := range []bool{true, false} {

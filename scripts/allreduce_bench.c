@@ -26,12 +26,22 @@
  * layout, and the gradient w.r.t. its input); the line then ends
  * step=WIDTHSxROWS. It is the work the training loop does between its
  * Allreduces, without the element-wise passes; build with -lopenblas.
+ *
+ *   mpirun -np 2 ./allreduce_bench COUNT ITERS REPS float 0 WIDTHS ROWS shm
+ *
+ * With shm last, the loop sums with the trainer's own SUM through a
+ * shared-memory window (collective/shm.h, included here: the same code the
+ * Go binding calls) instead of MPI_Allreduce; the line then ends alg=shm.
+ * Build with -O3, as the Go package compiles shm.h:
+ *   mpicc -O3 -o allreduce_bench scripts/allreduce_bench.c -lopenblas
  */
 #include <cblas.h>
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "../collective/shm.h"
 
 static int cmp_double(const void *a, const void *b) {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -103,6 +113,14 @@ static void mlp_step(const struct mlp *m, float *grad) {
 	}
 }
 
+/* sum is the SUM of count elements of buf over the world: through the
+ * window when there is one, else MPI_Allreduce in place. */
+static int sum(shm *win, void *buf, long count, MPI_Datatype type) {
+	if (win != NULL)
+		return shm_sum(win, buf, count, type == MPI_DOUBLE ? 8 : 4);
+	return MPI_Allreduce(MPI_IN_PLACE, buf, (int)count, type, MPI_SUM, MPI_COMM_WORLD);
+}
+
 static void check(int rc, const char *call) {
 	if (rc != MPI_SUCCESS) {
 		char msg[MPI_MAX_ERROR_STRING];
@@ -131,6 +149,13 @@ int main(int argc, char **argv) {
 	int dbl = argc > 4 && strcmp(argv[4], "double") == 0;
 	long evict = argc > 5 ? atol(argv[5]) : 0;
 	struct mlp *step = NULL;
+	int use_shm = argc > 8 && strcmp(argv[8], "shm") == 0;
+	if (argc > 8 && !use_shm && strcmp(argv[8], "mpi") != 0) {
+		if (rank == 0)
+			fprintf(stderr, "allreduce_bench: ALG %s: want mpi or shm\n", argv[8]);
+		MPI_Finalize();
+		return 2;
+	}
 	if (argc > 7) {
 		step = mlp_new(argv[6], atoi(argv[7]));
 		if (step == NULL || dbl || mlp_params(step) > count) {
@@ -155,8 +180,19 @@ int main(int argc, char **argv) {
 		fprintf(stderr, "allreduce_bench: out of memory\n");
 		MPI_Abort(MPI_COMM_WORLD, 1);
 	}
+	shm *win = NULL;
+	if (use_shm) {
+		int ok;
+		check(shm_new(MPI_COMM_WORLD, (size_t)count * (dbl ? 8 : 4), &win, &ok), "MPI_Win_allocate_shared");
+		if (!ok) {
+			if (rank == 0)
+				fprintf(stderr, "allreduce_bench: shm: the ranks are not all on one host\n");
+			MPI_Finalize();
+			return 2;
+		}
+	}
 	for (int i = 0; i < 20; i++) /* warm-up: first touch, connections, caches */
-		check(MPI_Allreduce(MPI_IN_PLACE, buf, (int)count, type, MPI_SUM, MPI_COMM_WORLD), "MPI_Allreduce");
+		check(sum(win, buf, count, type), "MPI_Allreduce");
 	for (long r = 0; r < reps; r++) {
 		check(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier");
 		double t0 = MPI_Wtime();
@@ -166,7 +202,7 @@ int main(int argc, char **argv) {
 			if (step != NULL)
 				mlp_step(step, buf);
 			double c0 = MPI_Wtime();
-			check(MPI_Allreduce(MPI_IN_PLACE, buf, (int)count, type, MPI_SUM, MPI_COMM_WORLD), "MPI_Allreduce");
+			check(sum(win, buf, count, type), "MPI_Allreduce");
 			each[i] = MPI_Wtime() - c0;
 		}
 		double t = MPI_Wtime() - t0, slowest = 0;
@@ -184,9 +220,13 @@ int main(int argc, char **argv) {
 					printf(l ? "-%d" : "%d", step->w[l]);
 				printf("x%d", step->rows);
 			}
+			if (use_shm)
+				printf(" alg=shm");
 			printf("\n");
 		}
 	}
+	if (win != NULL)
+		check(shm_free(win), "MPI_Win_free");
 	free(other);
 	free(each);
 	free(buf);

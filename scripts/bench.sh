@@ -24,14 +24,17 @@
 #      both configurations (24,451 and 557,059 floats), the C loop also
 #      with a step's working set written between its calls, and with the
 #      GEMMs of a np 2 training step of the configuration between its calls
-#      (the reference of the training loop's Allreduce);
+#      (the reference of the training loop's Allreduce), that one both with
+#      MPI_Allreduce and with the trainer's shared-memory sum
+#      (collective/shm.h);
 #   3. per round: `trainer bench` for both MLP configurations (float32) at
 #      np 1 and np 2: s/epoch, GFLOP/s, share of the float32 GEMM peak (a
 #      1024-sized sgemm, measured in the same run), Allreduce share, the
 #      fastest rank's time in each step's Allreduce (allreduce_us, against
 #      the C figure of step 2), RSS; the default at np 2 once more without
 #      recording spans (--spans=false: what recording costs); both at np 2
-#      once more with the loop's periodic yield off (--yield 0); the LSTM (and
+#      once more summing with MPI_Allreduce (--allreduce mpi) and once more
+#      with the loop's periodic yield off (--yield 0); the LSTM (and
 #      the transformer, where the trainer has it) at np 1;
 #   4. per round, when $TORCH has torch: PyTorch's epoch of the same large
 #      MLP, LSTM and transformer, one thread, the same OpenBLAS
@@ -81,7 +84,7 @@ log "building trainer, test binaries and allreduce_bench into $tmp"
 CGO_ENABLED=1 go build -trimpath -o "$tmp/trainer" .
 go test -c -o "$tmp/mlp.test" ./mlp/
 go test -c -o "$tmp/collective.test" ./collective/
-mpicc -O2 -o "$tmp/allreduce_bench" scripts/allreduce_bench.c -lopenblas
+mpicc -O3 -o "$tmp/allreduce_bench" scripts/allreduce_bench.c -lopenblas
 
 {
 	echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); $(uname -sr)"
@@ -156,6 +159,10 @@ for r in $(seq "$REPEATS"); do
 			# OpenBLAS thread as the trainer runs them
 			mpirun "${mpiflags[@]}" "${xflags[@]}" -x OPENBLAS_NUM_THREADS=1 -np 2 "$tmp/allreduce_bench" "$count" "$iters" 3 float 0 "$widths" "$rows" |
 				sed "s/\$/ round=$r/" >>"$out/allreduce-c.txt"
+			# the same loop summing through the trainer's shared-memory
+			# window (collective/shm.h), the trainer's default on one host
+			mpirun "${mpiflags[@]}" "${xflags[@]}" -x OPENBLAS_NUM_THREADS=1 -np 2 "$tmp/allreduce_bench" "$count" "$iters" 3 float 0 "$widths" "$rows" shm |
+				sed "s/\$/ round=$r/" >>"$out/allreduce-c.txt"
 		fi
 	done
 	env -u OPENBLAS_CORETYPE "$tmp/trainer" bench peak >>"$out/peak-own-choice.txt"
@@ -167,6 +174,9 @@ for r in $(seq "$REPEATS"); do
 			mpirun "${mpiflags[@]}" "${xflags[@]}" -np "$np" "$tmp/trainer" bench --config "$config" \
 				--epochs "$epochs" --warmup 2 | sed "s/\$/ round=$r/" >>"$out/train.txt"
 			if [[ $np == 2 ]]; then
+				log "round $r/$REPEATS: the same summing with MPI_Allreduce"
+				mpirun "${mpiflags[@]}" "${xflags[@]}" -np "$np" "$tmp/trainer" bench --config "$config" \
+					--epochs "$epochs" --warmup 2 --allreduce mpi --peak_n 0 | sed "s/\$/ round=$r/" >>"$out/train.txt"
 				log "round $r/$REPEATS: the same with the loop's periodic yield off"
 				mpirun "${mpiflags[@]}" "${xflags[@]}" -np "$np" "$tmp/trainer" bench --config "$config" \
 					--epochs "$epochs" --warmup 2 --yield 0 --peak_n 0 | sed "s/\$/ round=$r/" >>"$out/train.txt"

@@ -23,7 +23,10 @@
 #      starve the kernel's TCP processing (8-byte Allreduce 190 us instead of
 #      21 us), which separate hosts would not;
 #   4. `trainer bench` (float32, both configurations) at np 1, 2 and 4 on
-#      shared memory (np 4 oversubscribes the 2 cores) and at np 2 over TCP;
+#      shared memory (np 4 oversubscribes the 2 cores) and at np 2 over TCP,
+#      all summing with MPI_Allreduce (--allreduce mpi), the collective the
+#      model describes, also where the ranks share a host and the trainer
+#      would otherwise sum through a shared-memory window;
 #   5. `trainer bench model`: fit, projection table, check against step 4,
 #      OUT/costmodel.txt and OUT/projected-scaling.png.
 # On exit, also on failure or Ctrl-C, the namespaces, the veth pair and the
@@ -131,10 +134,10 @@ for r in $(seq "$REPEATS"); do
 			log "round $r/$REPEATS: trainer bench --config $config, np $np, shared memory"
 			flags=(--allow-run-as-root "${xflags[@]}" -np "$np")
 			((np > $(nproc))) && flags+=(--oversubscribe)
-			mpirun "${flags[@]}" "$tmp/trainer" bench --config "$config" --epochs "$epochs" --peak_n 0 >>"$out/measured.txt"
+			mpirun "${flags[@]}" "$tmp/trainer" bench --config "$config" --epochs "$epochs" --peak_n 0 --allreduce mpi >>"$out/measured.txt"
 		done
 		log "round $r/$REPEATS: trainer bench --config $config, np 2, TCP"
-		tcprun "${xflags[@]}" "$tmp/trainer" bench --config "$config" --epochs "$epochs" --peak_n 0 |
+		tcprun "${xflags[@]}" "$tmp/trainer" bench --config "$config" --epochs "$epochs" --peak_n 0 --allreduce mpi |
 			sed -n 's/^bench .*/& net=tcp-veth/p' >>"$out/measured.txt"
 	done
 done
