@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"mpitrain/collective"
 	"mpitrain/collective/mpirun"
 )
 
@@ -357,6 +358,14 @@ func TestMemoryEstimateMatchesRSS(t *testing.T) {
 				mustReadJSON(t, filepath.Join(dir, "timing.json"), &tm)
 				if len(tm.PerRank) != max(np, 1) {
 					t.Fatalf("%d ranks in timing.json, want %d", len(tm.PerRank), max(np, 1))
+				}
+				// Two ranks on this host sum through the shared-memory window.
+				win := int64(0)
+				if np == 2 {
+					win = collective.SharedWindowBytes(bc.arch.NumParams()+3, 4)
+				}
+				if meta.Memory.Rank0.SumWindow != win {
+					t.Errorf("rank 0's sum window %d bytes, want %d", meta.Memory.Rank0.SumWindow, win)
 				}
 				for rank, row := range tm.PerRank {
 					est := meta.Memory.OtherRanks

@@ -8,6 +8,7 @@ import (
 	"os"
 	"syscall"
 
+	"mpitrain/collective"
 	"mpitrain/data"
 	"mpitrain/mlp"
 	"mpitrain/mlp/budget"
@@ -24,9 +25,11 @@ type memoryReport struct {
 
 // checkMemory estimates this rank's needs for cfg on ds and compares them
 // with its share of the host's memory (the cgroup limit where one is set,
-// else MemAvailable, over the ranks on this host). It calls no collective;
+// else MemAvailable, over the ranks on this host). oneHost says that all
+// size ranks run on this host, where the gradient sum goes through a
+// shared-memory window (unless --allreduce mpi). It calls no collective;
 // the caller agrees on the error.
-func checkMemory(cfg Config, ds *data.Dataset, rank, size, ranksOnHost int) (memoryReport, error) {
+func checkMemory(cfg Config, ds *data.Dataset, rank, size, ranksOnHost int, oneHost bool) (memoryReport, error) {
 	arch, err := cfg.arch()
 	if err != nil {
 		return memoryReport{}, err
@@ -41,6 +44,9 @@ func checkMemory(cfg Config, ds *data.Dataset, rank, size, ranksOnHost int) (mem
 		run.Days = ds.Train.N + ds.Val.N + ds.Test.N + ds.Opts.Window + ds.Opts.Horizon - 1
 	}
 	run.Singleton = size == 1 && !launched()
+	if cfg.Allreduce == "shm" && size > 1 && oneHost {
+		run.SumWindow = collective.SharedWindowBytes(arch.NumParams()+3, run.ElemSize)
+	}
 	var rep memoryReport
 	root := run
 	root.Root, root.Plots = true, !cfg.NoPlots

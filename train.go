@@ -128,10 +128,11 @@ func (w *world) trainRun(cfg Config, stop *atomic.Bool) error {
 	var mem memoryReport
 	if err == nil {
 		here := ranksOnHost(hosts, w.comm.Rank())
+		oneHost := here == w.comm.Size()
 		if w.hostRanks > 0 {
 			here = w.hostRanks
 		}
-		mem, err = checkMemory(cfg, ds, w.comm.Rank(), w.comm.Size(), here)
+		mem, err = checkMemory(cfg, ds, w.comm.Rank(), w.comm.Size(), here, oneHost)
 	}
 	if err = w.agree(err); err != nil {
 		return w.startupFailure(err)

@@ -244,6 +244,30 @@ func checkPeerTag(call string, peer, tag, size int, any bool) error {
 	return nil
 }
 
+// shmMinCap is the smallest window made, in bytes per rank and kind: sums
+// of a few values do not each get a window of their own size.
+const shmMinCap = 64 << 10
+
+// MaxSharedSum is the longest SUM, in bytes, that goes through the window;
+// longer ones use MPI_Allreduce (a window of twice that per rank would
+// weigh on the host's shared memory, and at such sizes both are bound by
+// memory bandwidth).
+const MaxSharedSum = 256 << 20
+
+// sharedSumLimit is MaxSharedSum, lowered by tests.
+var sharedSumLimit = MaxSharedSum
+
+// SharedWindowBytes is the shared memory, in bytes, that one rank's window
+// holds after a SUM of n elements of elemSize bytes (its own segment; the
+// host holds one per rank), or 0 when such a sum does not use the window.
+func SharedWindowBytes(n, elemSize int) int64 {
+	b := int64(n) * int64(elemSize)
+	if b > MaxSharedSum {
+		return 0
+	}
+	return 2 * max(shmMinCap, b)
+}
+
 // SetSharedSum chooses how c's SUM Allreduces run when all of c's ranks
 // are on one host: on (the default), through a shared-memory window
 // (MPI_Win_allocate_shared), where each rank adds up 1/Size of the values

@@ -25,10 +25,12 @@
 // copies the other chunks back, with a barrier after each phase. Every
 // element is summed by one rank, so every rank gets the same bits, and the
 // same inputs always give the same sum. The window is made at the first
-// SUM and made again, twice as large at least, when a longer one comes;
-// Finalize and Free release it. Ranks on several hosts, Max and Min, and a
-// communicator after SetSharedSum(c, false) use MPI_Allreduce; SharedSum
-// reports which way the last Allreduce went.
+// SUM and made again, as large as the sum, when a longer one comes (each
+// rank's segment holds twice the longest sum: SharedWindowBytes); Finalize
+// and Free release it. Ranks on several hosts, sums longer than
+// MaxSharedSum bytes, Max and Min, and a communicator after
+// SetSharedSum(c, false) use MPI_Allreduce; SharedSum reports which way
+// the last Allreduce went.
 //
 // # Builds
 //

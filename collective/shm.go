@@ -13,14 +13,10 @@ import "C"
 
 import "unsafe"
 
-// shmMinCap is the smallest window made, in bytes per rank and kind: sums
-// of a few values do not each get a window of their own size.
-const shmMinCap = 64 << 10
-
 // shmState is a world's shared-memory sum: off (SetSharedSum), not
 // possible here (the ranks span hosts, or the window could not be made), or
 // a window of some capacity, made at the first SUM that can use it and
-// remade, twice as large at least, when a longer one comes.
+// made again, as large as the sum, when a longer one comes.
 type shmState struct {
 	off    bool   // SetSharedSum(c, false): MPI_Allreduce for every sum
 	no     bool   // tried: the ranks are not on one host, or no window
@@ -39,8 +35,12 @@ func (w *world) sumShared(buf unsafe.Pointer, n, es int) (bool, error) {
 		return false, nil
 	}
 	bytes := n * es
+	if bytes > sharedSumLimit {
+		st.lastOK = false
+		return false, nil
+	}
 	if st.win == nil || st.cap < bytes {
-		capacity := max(shmMinCap, bytes, 2*st.cap)
+		capacity := max(shmMinCap, bytes)
 		if err := w.freeShared(); err != nil {
 			return false, err
 		}

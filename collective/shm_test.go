@@ -89,8 +89,8 @@ func TestSharedSum(t *testing.T) {
 	shared := withMPI() && size > 1
 	// Lengths in the order the window meets them: fewer elements than
 	// ranks (empty chunks), odd chunk bounds, one past the first window
-	// (64 KiB of float64s), a window regrown to at least twice its size,
-	// then short sums in the large window again.
+	// (64 KiB of float64s), a window made again for a longer sum, then
+	// short sums in the large window again.
 	for _, n := range []int{1, 3, 1001, 8193, 40000, 5, 65537} {
 		t.Run(fmt.Sprintf("n=%d", n), func(t *testing.T) {
 			all32, all64 := rankValues(size, n)
@@ -128,6 +128,23 @@ func TestSharedSum(t *testing.T) {
 			}
 		}
 	})
+	t.Run("longer than the limit: MPI_Allreduce", func(t *testing.T) {
+		if withMPI() {
+			defer func(l int) { sharedSumLimit = l }(sharedSumLimit)
+			sharedSumLimit = 4000 // bytes: 1000 float32, 500 float64
+		}
+		all32, all64 := rankValues(size, 1001)
+		sumBoth(t, comm, all32, all64, false)
+		_, all64 = rankValues(size, 499)
+		var used bool
+		b := append([]float64(nil), all64[comm.Rank()]...)
+		if err := call(func() error { err := comm.Allreduce64(b, Sum); used = SharedSum(comm); return err }); err != nil {
+			t.Fatal(err)
+		}
+		if used != shared {
+			t.Errorf("499 float64s under a 4000-byte limit: SharedSum %v, want %v", used, shared)
+		}
+	})
 	t.Run("on again", func(t *testing.T) {
 		all32, all64 := rankValues(size, 777)
 		sumBoth(t, comm, all32, all64, shared)
@@ -145,4 +162,23 @@ func TestSharedSum(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+func TestSharedWindowBytes(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		n, size int
+		want    int64
+	}{
+		{"a few values: the smallest window", 3, 8, 2 * 64 << 10},
+		{"just under the smallest", 16383, 4, 2 * 64 << 10},
+		{"just over it", 16385, 4, 2 * 16385 * 4},
+		{"the large configuration's gradient", 557059, 4, 2 * 557059 * 4},
+		{"the longest sum through the window", MaxSharedSum / 8, 8, 2 * MaxSharedSum},
+		{"one element longer: MPI_Allreduce, no window", MaxSharedSum/8 + 1, 8, 0},
+	} {
+		if got := SharedWindowBytes(tc.n, tc.size); got != tc.want {
+			t.Errorf("%s: SharedWindowBytes(%d, %d) = %d, want %d", tc.name, tc.n, tc.size, got, tc.want)
+		}
+	}
 }

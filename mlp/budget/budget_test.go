@@ -123,6 +123,22 @@ func TestNeedByHand(t *testing.T) {
 	if part, _, flags := e.Largest(); !strings.Contains(part, "parameters") || !strings.Contains(flags, "--hidden_dim") {
 		t.Errorf("largest %q %q", part, flags)
 	}
+	// The window of the shared-memory sum counts in the total and with
+	// the model's part.
+	r.SumWindow = 1 << 20
+	w, err := Need(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.SumWindow != 1<<20 || w.Total != e.Total+1<<20 {
+		t.Errorf("with a 1 MiB sum window: window %d, total %d, want 1 MiB and %d", w.SumWindow, w.Total, e.Total+1<<20)
+	}
+	if part, bytes, _ := w.Largest(); !strings.Contains(part, "parameters") || bytes != w.Params+w.Grads+w.Optimizer+w.Best+w.Artifacts+1<<20 {
+		t.Errorf("largest with the window: %q %d", part, bytes)
+	}
+	if _, err := Need(Run{Arch: arch, ElemSize: 4, MaxBatch: 1, SumWindow: -1}); err == nil {
+		t.Error("a negative sum window: want an error")
+	}
 	big := Run{Arch: mlp.Config{In: 60, Hidden: []int{8}, Out: 1}, ElemSize: 4, MaxBatch: 1 << 20, Window: 60, Horizon: 1}
 	if e, err := Need(big); err != nil || !strings.Contains(func() string { p, _, f := e.Largest(); return p + f }(), "--batch_size") {
 		t.Errorf("a huge batch: %+v, %v", e, err)

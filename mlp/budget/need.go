@@ -18,6 +18,10 @@ type Run struct {
 	KeepBest  bool // early stopping keeps a copy of the best parameters
 	Root      bool // rank 0 also evaluates and writes checkpoints and model.json
 	Plots     bool // rank 0 draws the charts
+	// SumWindow is this rank's segment of the shared-memory window the
+	// gradient sum goes through, in bytes (collective.SharedWindowBytes),
+	// or 0 when the ranks sum with MPI_Allreduce.
+	SumWindow int64
 	Singleton bool // the process was started without mpirun or srun
 
 	// The data: windows per split, and days in the series (0 for an NPZ).
@@ -34,6 +38,7 @@ type Estimate struct {
 	Activations int64 `json:"activations"` // the model's and the step's buffers for one shard
 	Data        int64 `json:"data"`        // the series, its windows and their copies at the element type
 	Artifacts   int64 `json:"artifacts"`   // rank 0: a checkpoint's and model.json's encodings while written
+	SumWindow   int64 `json:"sum_window"`  // this rank's segment of the shared-memory window of the gradient sum
 	Runtime     int64 `json:"runtime"`     // the process before training: Go, MPI, BLAS, the binary
 	Total       int64 `json:"total"`
 }
@@ -68,8 +73,8 @@ func Need(r Run) (Estimate, error) {
 	if err := r.Arch.Validate(); err != nil {
 		return Estimate{}, err
 	}
-	if r.ElemSize != 4 && r.ElemSize != 8 || r.MaxBatch < 1 {
-		return Estimate{}, fmt.Errorf("budget: element size %d, batch %d", r.ElemSize, r.MaxBatch)
+	if r.ElemSize != 4 && r.ElemSize != 8 || r.MaxBatch < 1 || r.SumWindow < 0 {
+		return Estimate{}, fmt.Errorf("budget: element size %d, batch %d, sum window %d", r.ElemSize, r.MaxBatch, r.SumWindow)
 	}
 	e := int64(r.ElemSize)
 	p := int64(r.Arch.NumParams())
@@ -103,18 +108,19 @@ func Need(r Run) (Estimate, error) {
 			est.Artifacts += plotBuffers
 		}
 	}
+	est.SumWindow = r.SumWindow
 	est.Runtime = Runtime
 	if r.Singleton {
 		est.Runtime += Singleton
 	}
-	est.Total = est.Params + est.Grads + est.Optimizer + est.Best + est.Activations + est.Data + est.Artifacts + est.Runtime
+	est.Total = est.Params + est.Grads + est.Optimizer + est.Best + est.Activations + est.Data + est.Artifacts + est.SumWindow + est.Runtime
 	return est, nil
 }
 
 // Largest names the part of the estimate that weighs most, its bytes, and
 // the flags that change it: what a run that does not fit should change.
 func (e Estimate) Largest() (part string, bytes int64, flags string) {
-	model := e.Params + e.Grads + e.Optimizer + e.Best + e.Artifacts
+	model := e.Params + e.Grads + e.Optimizer + e.Best + e.Artifacts + e.SumWindow
 	switch {
 	case model >= e.Activations && model >= e.Data:
 		return "the parameters, their gradients, copies and encodings", model, "--hidden_dim, --num_layers or --layers (or --dtype float32)"
