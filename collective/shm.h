@@ -24,8 +24,9 @@ typedef struct {
 
 // shm_new makes the window over comm with cap bytes of each kind per rank.
 // *ok is 0, with nothing allocated, when comm's ranks are not all on one
-// host (every rank reaches the same verdict) or when a rank could not map
-// the window (the ranks agree on that with an Allreduce over the host).
+// host (every rank reaches the same verdict) or when a rank could not make
+// or map the window (the ranks agree on that with an Allreduce over the
+// host).
 static int shm_new(MPI_Comm comm, size_t cap, shm **out, int *ok) {
 	*out = NULL;
 	*ok = 0;
@@ -49,6 +50,8 @@ static int shm_new(MPI_Comm comm, size_t cap, shm **out, int *ok) {
 		int unit;
 		mine = MPI_Win_shared_query(win, q, &size, &unit, (void *)&segs[q]) == MPI_SUCCESS && (size_t)size == 2 * cap;
 	}
+	// A window that some rank could not make is no error: every rank
+	// learns it here and sums with MPI_Allreduce instead.
 	int all = mine;
 	int arc = MPI_Allreduce(MPI_IN_PLACE, &all, 1, MPI_INT, MPI_MIN, node);
 	if (arc != MPI_SUCCESS || !all) {
@@ -56,7 +59,7 @@ static int shm_new(MPI_Comm comm, size_t cap, shm **out, int *ok) {
 		MPI_Comm_free(&node);
 		free(segs);
 		free(s);
-		return arc != MPI_SUCCESS ? arc : rc;
+		return arc;
 	}
 	if ((rc = MPI_Win_lock_all(MPI_MODE_NOCHECK, win)) != MPI_SUCCESS) return rc;
 	s->node = node;
