@@ -360,6 +360,18 @@ func benchTable(dir string, w io.Writer) error {
 			// The trainer's MPI_Allreduce figures: the --allreduce mpi runs,
 			// or, from a trainer without the window, its only runs.
 			mpiRuns := byRoundMPI(s.name, 2, "allreduce_us")
+			// noYieldRow adds the runs with the yield off against ref.
+			noYieldRow := func(ref map[string][]float64) {
+				if ny := noYield(s.name, 2, "allreduce_us"); len(ny) > 0 {
+					r, nm, rm, ok := pairedRatio(ny, ref)
+					rows = append(rows, target{
+						what:     fmt.Sprintf("the same with the training loop's periodic yield off (trainer bench --yield 0), %s gradient", s.name),
+						goal:     "overhead <= 3%",
+						measured: fmt.Sprintf("%.2f vs %.2f us", nm, rm),
+						ratio:    fmt.Sprintf("%+.1f%%", 100*(r-1)), pass: r-1 <= 0.03, known: ok,
+					})
+				}
+			}
 			if len(css) > 0 {
 				ratio, gm, cm, ok := pairedRatio(byRound(s.name, 2, "allreduce_us"), css)
 				rows = append(rows, target{
@@ -368,15 +380,7 @@ func benchTable(dir string, w io.Writer) error {
 					measured: fmt.Sprintf("%.2f vs %.2f us (%s)", gm, cm, perCall),
 					ratio:    fmt.Sprintf("%+.1f%%", 100*(ratio-1)), pass: ratio-1 <= 0.03, known: ok,
 				})
-				if ny := noYield(s.name, 2, "allreduce_us"); len(ny) > 0 {
-					r, nm, rm, ok := pairedRatio(ny, css)
-					rows = append(rows, target{
-						what:     fmt.Sprintf("the same with the training loop's periodic yield off (trainer bench --yield 0), %s gradient", s.name),
-						goal:     "overhead <= 3%",
-						measured: fmt.Sprintf("%.2f vs %.2f us", nm, rm),
-						ratio:    fmt.Sprintf("%+.1f%%", 100*(r-1)), pass: r-1 <= 0.03, known: ok,
-					})
-				}
+				noYieldRow(css)
 			} else {
 				mpiRuns = byRound(s.name, 2, "allreduce_us")
 			}
@@ -396,15 +400,7 @@ func benchTable(dir string, w io.Writer) error {
 			}
 			rows = append(rows, t)
 			if len(css) == 0 {
-				if ny := noYield(s.name, 2, "allreduce_us"); len(ny) > 0 {
-					r, nm, rm, ok := pairedRatio(ny, ref)
-					rows = append(rows, target{
-						what:     fmt.Sprintf("the same with the training loop's periodic yield off (trainer bench --yield 0), %s gradient", s.name),
-						goal:     "overhead <= 3%",
-						measured: fmt.Sprintf("%.2f vs %.2f us", nm, rm),
-						ratio:    fmt.Sprintf("%+.1f%%", 100*(r-1)), pass: r-1 <= 0.03, known: ok,
-					})
-				}
+				noYieldRow(ref)
 			}
 			if len(cs) > 0 {
 				if ev, _, em, ok := pairedRatio(mpiRuns, ce); ok {
