@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"mpitrain/collective/mpirun"
 )
 
 // TestScriptsAreExecutable walks scripts/ and mpi-operator/ and requires the
@@ -76,4 +78,50 @@ func gitModes(t *testing.T) map[string]string {
 		modes[path] = strings.Fields(meta)[0]
 	}
 	return modes
+}
+
+// TestAllreduceBenchBuilds runs every script's mpicc line for
+// scripts/allreduce_bench.c as the script would (it needs OpenBLAS since
+// the C loop does a training step's GEMMs, and shm.h), then the program
+// as a one-rank MPI process in each of its modes.
+func TestAllreduceBenchBuilds(t *testing.T) {
+	mpirun.Require(t)
+	scripts, err := filepath.Glob("scripts/*.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var built int
+	for _, script := range scripts {
+		b, err := os.ReadFile(script)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			line = strings.TrimSpace(line)
+			if !strings.HasPrefix(line, "mpicc ") || !strings.Contains(line, "scripts/allreduce_bench.c") {
+				continue
+			}
+			built++
+			tmp := t.TempDir()
+			cmd := exec.Command("bash", "-c", line)
+			cmd.Env = append(os.Environ(), "tmp="+tmp)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Errorf("%s: %s: %v\n%s", script, line, err, out)
+				continue
+			}
+			for _, args := range [][]string{
+				{"1000", "5", "1", "float"},
+				{"1000", "5", "1", "float", "0", "60,8,1", "4"},
+				{"1000", "5", "1", "float", "0", "60,8,1", "4", "shm"},
+			} {
+				out, err := exec.Command(filepath.Join(tmp, "allreduce_bench"), args...).CombinedOutput()
+				if err != nil || !strings.HasPrefix(string(out), "allreduce count=1000 type=float np=1 ") {
+					t.Errorf("%s's build, allreduce_bench %s: %v\n%s", script, strings.Join(args, " "), err, out)
+				}
+			}
+		}
+	}
+	if built < 2 {
+		t.Errorf("%d scripts build scripts/allreduce_bench.c with mpicc, want bench.sh and costmodel.sh", built)
+	}
 }
