@@ -164,6 +164,19 @@ func readAllreduce(file string) ([]arPoint, error) {
 	return pts, nil
 }
 
+// modelledConfigs are the benchmark configurations the cost model
+// projects: the MLPs (default and large). The sequence models' steps are
+// measured by trainer bench, not modelled.
+func modelledConfigs() []benchConfig {
+	var cs []benchConfig
+	for _, c := range benchConfigs {
+		if c.arch.Kind() == mlp.ModelMLP {
+			cs = append(cs, c)
+		}
+	}
+	return cs
+}
+
 // measureCompute times Trainer.Step on one rank (a one-rank reducer, so
 // no communication) on shards of m rows of the embedded training data:
 // the median over blocks of steps lasting about dur in all.
@@ -263,7 +276,7 @@ func costModelMain(args []string, stdout io.Writer) error {
 		m.comp[c.name][rows] = sec
 		return err
 	}
-	for _, c := range benchConfigs {
+	for _, c := range modelledConfigs() {
 		m.comp[c.name] = map[int]float64{}
 		for _, p := range nps {
 			if err := need(c, shardRows(c.batch, p)); err != nil {
@@ -331,7 +344,7 @@ func (m *costModel) report(w io.Writer, shmPts, tcpPts []arPoint, nps []int, mea
 		a, b := m.net(nw.bps)
 		fmt.Fprintf(w, "    %-9s alpha = %.2f us, beta = %.4f ns/B\n", nw.name, a*1e6, b*1e9)
 	}
-	for _, c := range benchConfigs {
+	for _, c := range modelledConfigs() {
 		n := reducedBytes(c.arch)
 		fmt.Fprintf(w, "\n%s (%s, global batch %d, n = %.0f B reduced per step): one rank's step T_comp(m):", c.name, c.arch, c.batch, n)
 		for _, p := range nps {
@@ -395,7 +408,7 @@ func (m *costModel) report(w io.Writer, shmPts, tcpPts []arPoint, nps []int, mea
 // network, and the measured shared-memory efficiencies as markers.
 func (m *costModel) projection(nps []int, meas []kv) plotting.Projection {
 	pr := plotting.Projection{NP: nps}
-	for _, c := range benchConfigs {
+	for _, c := range modelledConfigs() {
 		t1 := m.step(c, 1, 0, 0)
 		for _, nw := range networks {
 			a, b := m.net(nw.bps)

@@ -3,6 +3,9 @@ package main
 
 import (
 	"math"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"mpitrain/mlp"
@@ -112,5 +115,46 @@ func TestEpochStep(t *testing.T) {
 	}
 	if got := m.epochStep(c, 10, 2, 0, 0, 2); got != 10 {
 		t.Errorf("epochStep with compute x 2 = %g, want 10", got)
+	}
+}
+
+// `trainer bench model` runs end to end on allreduce_bench and trainer
+// bench lines, and projects the MLP configurations only.
+func TestCostModelMain(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, s string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	shm := write("shm.txt", "allreduce count=2 type=float np=2 iters=10 us_per_call=0.6\n"+
+		"allreduce count=262144 type=float np=2 iters=10 us_per_call=110\nallreduce count=2097152 type=float np=2 iters=10 us_per_call=880\n")
+	tcp := write("tcp.txt", "allreduce count=2 type=float np=2 iters=10 us_per_call=9\n"+
+		"allreduce count=262144 type=float np=2 iters=10 us_per_call=300\nallreduce count=2097152 type=float np=2 iters=10 us_per_call=2300\n")
+	measured := write("measured.txt", "bench config=default dtype=float32 np=1 samples=3531 step_s=0.007\n"+
+		"bench config=default dtype=float32 np=2 samples=3531 step_s=0.005\n")
+	out := filepath.Join(dir, "out")
+	var so strings.Builder
+	if err := costModelMain([]string{"--shm", shm, "--tcp", tcp, "--measured", measured, "--out", out,
+		"--max_np", "4", "--compute_time", "1ms"}, &so); err != nil {
+		t.Fatal(err)
+	}
+	txt := so.String()
+	for _, want := range []string{"default (", "large (", "alpha = "} {
+		if !strings.Contains(txt, want) {
+			t.Errorf("the report lacks %q:\n%s", want, txt)
+		}
+	}
+	for _, unwanted := range []string{"lstm", "transformer"} {
+		if strings.Contains(txt, unwanted) {
+			t.Errorf("the report projects %s, which the model does not describe:\n%s", unwanted, txt)
+		}
+	}
+	for _, f := range []string{"costmodel.txt", "projected-scaling.png"} {
+		if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Size() == 0 {
+			t.Errorf("%s: %v", f, err)
+		}
 	}
 }
