@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"mpitrain/collective/mpirun"
@@ -118,5 +119,24 @@ func TestSweepScript(t *testing.T) {
 		if !(math.Abs(got-tm.EpochSecMedian) <= 1e-6) || tm.Ranks != np {
 			t.Errorf("%v: epoch_s_median %v, timing.json says %v (np %d)", r, got, tm.EpochSecMedian, tm.Ranks)
 		}
+	}
+
+	// Weak scaling of a per-rank batch that, times 2, exceeds the 3,531
+	// training windows: the np 2 point is skipped, with a message, and
+	// the charts are drawn from the rest.
+	cmd = exec.Command("bash", "scripts/sweep.sh")
+	cmd.Env = append(os.Environ(), "TRAINER="+trainerBin, "NPS=1 2", "BATCHES=2048", "MODES=weak",
+		"REPEATS=1", "EPOCHS=1", "RESULTS="+dir, "SWEEP_ID=w", "COSTMODEL=0")
+	if out, err = cmd.CombinedOutput(); err != nil {
+		t.Fatalf("sweep.sh, weak batch beyond the data: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "skipped: the global batch 4096 exceeds the 3531 training windows") {
+		t.Errorf("no message for the skipped point:\n%s", out)
+	}
+	if rows := readRows(t, filepath.Join(dir, "w", "summary.csv")); len(rows) != 2 || rows[1][1] != "1" {
+		t.Errorf("summary.csv %v, want the header and the np 1 point", rows)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "w", "runs", "weak-b2048-np2-r1")); !os.IsNotExist(err) {
+		t.Errorf("the skipped run's folder: %v, want it removed", err)
 	}
 }

@@ -12,6 +12,9 @@
 #             scaling, the per-rank batch for weak        [128 1024]
 #   MODES     strong (fixed global batch) and/or weak
 #             (fixed per-rank batch, global = batch * np) [strong weak]
+#             A weak point whose global batch exceeds the training
+#             windows (the trainer would cut it to them) is skipped, with
+#             the larger np of that batch, and says so.
 #   REPEATS   runs per point; the median is kept          [3]
 #   EPOCHS    epochs per run                              [5]
 #   DTYPE     float32 | float64                           [float32]
@@ -66,7 +69,12 @@ n=0
 start=$SECONDS
 for mode in $MODES; do
 	for batch in $BATCHES; do
+		capped=0
 		for np in $NPS; do
+			if ((capped)); then
+				echo "sweep: [skip] $mode-b$batch-np$np: global batch $((batch * np)) exceeds the training windows"
+				continue
+			fi
 			global=$batch
 			[[ $mode == weak ]] && global=$((batch * np))
 			flags=(-np "$np")
@@ -91,6 +99,16 @@ for mode in $MODES; do
 					echo "FAILED"
 					echo "$out" >&2
 					exit 1
+				fi
+				# A weak-scaling batch beyond the training windows is cut to
+				# them by the trainer: that run is no longer weak scaling, so
+				# it is dropped with the larger np of this batch.
+				windows=$(sed -n 's/.*exceeds the \([0-9]*\) training windows.*/\1/p' <<<"$out" | head -n1)
+				if [[ $mode == weak && -n $windows ]]; then
+					rm -rf -- "${dir:?}/runs/$id"
+					echo "skipped: the global batch $global exceeds the $windows training windows (weak scaling of batch $batch ends here)"
+					capped=1
+					break
 				fi
 				grep -o 'time: [0-9.]*s total, [0-9]* samples/s' <<<"$out" || echo "done"
 			done
