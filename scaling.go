@@ -226,7 +226,7 @@ func sweepReport(rows []summaryRow, runs []sweepRun) []byte {
 		}
 		b.WriteString("\n")
 	}
-	b.WriteString("\nCompute is forward, backward and the optimizer step; allreduce is the fastest rank's time in MPI_Allreduce (the communication itself); waiting is the mean extra time ranks spend in MPI_Allreduce beyond that, i.e. for slower ranks.\n")
+	b.WriteString("\nCompute is forward, backward and the optimizer step; allreduce is the fastest rank's time in the gradient sum (the communication itself: through a shared-memory window when the ranks share a host, else MPI_Allreduce; see config.json's allreduce); waiting is the mean extra time ranks spend in it beyond that, i.e. for slower ranks.\n")
 	return []byte(b.String())
 }
 
