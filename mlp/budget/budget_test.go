@@ -139,6 +139,28 @@ func TestNeedByHand(t *testing.T) {
 	if _, err := Need(Run{Arch: arch, ElemSize: 4, MaxBatch: 1, SumWindow: -1}); err == nil {
 		t.Error("a negative sum window: want an error")
 	}
+	// Rank 0 with two outputs, a horizon of 2 and a shard of one row: every
+	// part worked out by hand. 4*3+3 + 3*2+2 = 23 parameters.
+	r0 := Run{Arch: mlp.Config{In: 4, Hidden: []int{3}, Out: 2}, ElemSize: 8, MaxBatch: 1, Optimizer: "adam", Root: true,
+		Train: 100, Val: 20, Test: 20, Days: 145, Window: 4, Horizon: 2}
+	got, err := Need(r0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want0 := Estimate{Params: 23 * 8, Grads: 26 * 8, Optimizer: 2 * 23 * 8,
+		// hidden out and its gradient (1x3 twice), the output (1x2), the
+		// row's inputs, targets and output gradient (1x(4+2*2)).
+		Activations: (6 + 2 + 8) * 8,
+		// the series, the windows (X 4, Y 2, targets 2, last close 1, a
+		// date), train and val at T, and rank 0's val and test copies
+		// with their outputs and targets in float64
+		Data:      145*32 + 140*(8*(4+2*2+1)+24) + 120*6*8 + 40*(4*8+2*2*8),
+		Artifacts: 23*8 + artifactBuffers,
+		Runtime:   Runtime}
+	want0.Total = want0.Params + want0.Grads + want0.Optimizer + want0.Activations + want0.Data + want0.Artifacts + want0.Runtime
+	if got != want0 {
+		t.Errorf("rank 0, two outputs, horizon 2, one row:\n %+v, want\n %+v", got, want0)
+	}
 	big := Run{Arch: mlp.Config{In: 60, Hidden: []int{8}, Out: 1}, ElemSize: 4, MaxBatch: 1 << 20, Window: 60, Horizon: 1}
 	if e, err := Need(big); err != nil || !strings.Contains(func() string { p, _, f := e.Largest(); return p + f }(), "--batch_size") {
 		t.Errorf("a huge batch: %+v, %v", e, err)
