@@ -219,18 +219,19 @@ func benchTable(dir string, w io.Writer) error {
 	// a host (--allreduce mpi, allreduce=mpi) are kept apart too: they
 	// measure what the shared-memory sum does. Lines without the field
 	// come from trainers without the window.
-	match := func(l kv, config string, np int, spans bool, yield string) bool {
+	// mpi selects the --allreduce mpi runs instead of the others.
+	match := func(l kv, config string, np int, spans bool, yield string, mpi bool) bool {
 		y := l.m["yield"]
 		if y == "5ms" {
 			y = ""
 		}
 		return l.m["config"] == config && l.m["dtype"] == "float32" && int(l.num("np")) == np && (l.m["spans"] != "false") == spans && y == yield &&
-			l.m["allreduce"] != "mpi"
+			(l.m["allreduce"] == "mpi") == mpi
 	}
-	byRoundY := func(config string, np int, spans bool, yield, key string) map[string][]float64 {
+	byRoundY := func(config string, np int, spans bool, yield string, mpi bool, key string) map[string][]float64 {
 		v := map[string][]float64{}
 		for _, l := range train {
-			if match(l, config, np, spans, yield) {
+			if match(l, config, np, spans, yield, mpi) {
 				v[l.m["round"]] = append(v[l.m["round"]], l.num(key))
 			}
 		}
@@ -238,26 +239,19 @@ func benchTable(dir string, w io.Writer) error {
 	}
 	// byRoundMPI is byRound of the --allreduce mpi runs.
 	byRoundMPI := func(config string, np int, key string) map[string][]float64 {
-		v := map[string][]float64{}
-		for _, l := range train {
-			if l.m["allreduce"] == "mpi" && l.m["config"] == config && l.m["dtype"] == "float32" && int(l.num("np")) == np &&
-				l.m["spans"] != "false" && (l.m["yield"] == "5ms" || l.m["yield"] == "") {
-				v[l.m["round"]] = append(v[l.m["round"]], l.num(key))
-			}
-		}
-		return v
+		return byRoundY(config, np, true, "", true, key)
 	}
 	byRoundS := func(config string, np int, spans bool, key string) map[string][]float64 {
-		return byRoundY(config, np, spans, "", key)
+		return byRoundY(config, np, spans, "", false, key)
 	}
 	noYield := func(config string, np int, key string) map[string][]float64 {
-		return byRoundY(config, np, true, "0s", key)
+		return byRoundY(config, np, true, "0s", false, key)
 	}
 	byRound := func(config string, np int, key string) map[string][]float64 { return byRoundS(config, np, true, key) }
 	pick := func(config string, np int, key string) []float64 {
 		var v []float64
 		for _, l := range train {
-			if match(l, config, np, true, "") {
+			if match(l, config, np, true, "", false) {
 				v = append(v, l.num(key))
 			}
 		}

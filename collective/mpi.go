@@ -212,14 +212,14 @@ func (w *world) Allreduce64(buf []float64, op Op) error {
 	if err := w.checkAllreduce("Allreduce64", len(buf), op); err != nil {
 		return err
 	}
-	return w.allreduce(unsafe.Pointer(&buf[0]), len(buf), C.type_double(), op)
+	return w.allreduce(unsafe.Pointer(&buf[0]), len(buf), C.type_double(), 8, op)
 }
 
 func (w *world) Allreduce32(buf []float32, op Op) error {
 	if err := w.checkAllreduce("Allreduce32", len(buf), op); err != nil {
 		return err
 	}
-	return w.allreduce(unsafe.Pointer(&buf[0]), len(buf), C.type_float(), op)
+	return w.allreduce(unsafe.Pointer(&buf[0]), len(buf), C.type_float(), 4, op)
 }
 
 func (w *world) checkAllreduce(call string, n int, op Op) error {
@@ -234,13 +234,10 @@ func (w *world) checkAllreduce(call string, n int, op Op) error {
 
 // allreduce is MPI_Allreduce(MPI_IN_PLACE, buf, n, typ, op, w.comm), or,
 // for a SUM over ranks that share a host, the sum through the shared
-// window (shm.go) unless SetSharedSum turned it off.
-func (w *world) allreduce(buf unsafe.Pointer, n int, typ C.MPI_Datatype, op Op) error {
+// window (shm.go) unless SetSharedSum turned it off. es is the size of
+// typ in bytes.
+func (w *world) allreduce(buf unsafe.Pointer, n int, typ C.MPI_Datatype, es int, op Op) error {
 	if op == Sum {
-		es := 8
-		if typ == C.type_float() {
-			es = 4
-		}
 		if ok, err := w.sumShared(buf, n, es); ok || err != nil {
 			return err
 		}
