@@ -81,11 +81,14 @@ batch 128).
 Every step's spans are recorded (--spans) as --trace records them, so the
 line also has allreduce_us: the median over measured steps of the
 shortest time any rank spent in that step's Allreduce (the communication
-itself; the other ranks' excess is wait_share). With --trace FILE the
-clocks are aligned and the timeline is written as trainer --trace does.
-allreduce= says how the gradients were summed: shm (the shared-memory
-window of ranks on one host), mpi (MPI_Allreduce: --allreduce mpi, or
-ranks on several hosts) or none (one rank).
+itself; the other ranks' excess is wait_share; with the sharded update,
+the sum of the rank's own slice). With --trace FILE the clocks are
+aligned and the timeline is written as trainer --trace does.
+allreduce= says how the gradients were summed: shard (the default on one
+host: the shared-memory window, each rank updating its 1/N of the
+parameters), shm (the window's whole sum: --allreduce shm), mpi
+(MPI_Allreduce: --allreduce mpi, or ranks on several hosts) or none (one
+rank).
 
 Flags (-flag and --flag are the same):
 `
@@ -105,7 +108,7 @@ type benchOptions struct {
 }
 
 func parseBenchFlags(args []string, out io.Writer) (benchOptions, error) {
-	o := benchOptions{config: "default", dtype: "float32", epochs: 20, warmup: 2, peakN: 1024, peakReps: 7, spans: true, yield: 5 * time.Millisecond, sum: "shm"}
+	o := benchOptions{config: "default", dtype: "float32", epochs: 20, warmup: 2, peakN: 1024, peakReps: 7, spans: true, yield: 5 * time.Millisecond, sum: "shard"}
 	fs := newFlagSet("trainer bench", benchUsage, out)
 	fs.StringVar(&o.config, "config", o.config, "named configuration: "+benchNames(" | "))
 	fs.StringVar(&o.dtype, "dtype", o.dtype, "element type: float32 | float64")
@@ -116,7 +119,7 @@ func parseBenchFlags(args []string, out io.Writer) (benchOptions, error) {
 	fs.BoolVar(&o.spans, "spans", o.spans, "record every step's spans (for allreduce_us and wait_share); --spans=false measures the loop without them")
 	fs.StringVar(&o.trace, "trace", o.trace, "also write the timeline to `FILE` (Chrome trace-event JSON, as trainer --trace)")
 	fs.DurationVar(&o.yield, "yield", o.yield, "how often the training loop yields to the Go scheduler, as the trainer does every 5ms; 0 never (to measure what the yield does)")
-	fs.StringVar(&o.sum, "allreduce", o.sum, "how the ranks sum gradients on one host, as trainer --allreduce: shm | mpi")
+	fs.StringVar(&o.sum, "allreduce", o.sum, "how the ranks sum gradients on one host, as trainer --allreduce: shm | shard | mpi")
 	if err := parseFlags(fs, args); err != nil {
 		return o, err
 	}
@@ -139,8 +142,8 @@ func parseBenchFlags(args []string, out io.Writer) (benchOptions, error) {
 		return o, usagef("--trace needs --spans")
 	case o.yield < 0 || o.yield > time.Minute:
 		return o, usagef("--yield %v: want 0 (never) to 1m", o.yield)
-	case o.sum != "shm" && o.sum != "mpi":
-		return o, usagef("--allreduce %q: want shm or mpi", o.sum)
+	case o.sum != "shm" && o.sum != "shard" && o.sum != "mpi":
+		return o, usagef("--allreduce %q: want shm, shard or mpi", o.sum)
 	}
 	return o, nil
 }
@@ -246,7 +249,6 @@ func runBench(w *world, o benchOptions) (string, error) {
 		return "", err
 	}
 	defer mlp.SetYieldPeriod(mlp.SetYieldPeriod(o.yield))
-	collective.SetSharedSum(w.comm, o.sum == "shm")
 	var r benchResult
 	if o.dtype == "float64" {
 		r, err = benchTrain[float64](w, bc, cfg, ds, o)
@@ -265,7 +267,7 @@ func runBench(w *world, o benchOptions) (string, error) {
 		}
 		sum = "mpi"
 		if collective.SharedSum(w.comm) {
-			sum = "shm"
+			sum = o.sum // shm or shard
 		}
 	}
 	var ru syscall.Rusage
@@ -421,7 +423,7 @@ func benchTrain[T mlp.Float](w *world, bc *benchConfig, cfg Config, ds *data.Dat
 		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 		usage = append(usage, ru)
 	}
-	res, _, err := mlp.Run(net, train, val, shards, reducer{w.comm}, cfg.trainConfig(), nil, hooks)
+	res, _, err := mlp.Run(net, train, val, shards, newReducer(w.comm, o.sum), cfg.trainConfig(), nil, hooks)
 	if err != nil {
 		return r, err
 	}

@@ -215,43 +215,64 @@ func benchTable(dir string, w io.Writer) error {
 	// Runs with the training loop's yield off (--yield 0) or at another
 	// period are kept apart: they measure what the yield does. yield ""
 	// is the trainer's own (the 5ms default, or a line without the field).
-	// Runs at np 2 that summed with MPI_Allreduce although the ranks share
-	// a host (--allreduce mpi, allreduce=mpi) are kept apart too: they
-	// measure what the shared-memory sum does. Lines without the field
-	// come from trainers without the window.
-	// mpi selects the --allreduce mpi runs instead of the others.
-	match := func(l kv, config string, np int, spans bool, yield string, mpi bool) bool {
+	// The runs at np 2 are kept apart by how they summed (allreduce=):
+	// sum "main" selects the trainer's default, the sharded update
+	// (shard), or, in results from before it, the window's sum (shm);
+	// "shm" and "mpi" select the --allreduce shm and mpi runs, which
+	// measure the window's sum against C's and what it buys. Lines without
+	// the field (from trainers before the sharded update) or with none
+	// (one rank) count as the default.
+	mainSum := "shm"
+	for _, l := range train {
+		if l.m["allreduce"] == "shard" {
+			mainSum = "shard"
+		}
+	}
+	match := func(l kv, config string, np int, spans bool, yield string, sum string) bool {
 		y := l.m["yield"]
 		if y == "5ms" {
 			y = ""
 		}
+		a := l.m["allreduce"]
+		if a == "" && (mainSum == "shm" || np == 1) || a == "none" || sum == "main" && a == mainSum {
+			a = "main"
+		}
 		return l.m["config"] == config && l.m["dtype"] == "float32" && int(l.num("np")) == np && (l.m["spans"] != "false") == spans && y == yield &&
-			(l.m["allreduce"] == "mpi") == mpi
+			a == sum
 	}
-	byRoundY := func(config string, np int, spans bool, yield string, mpi bool, key string) map[string][]float64 {
+	byRoundY := func(config string, np int, spans bool, yield string, sum string, key string) map[string][]float64 {
 		v := map[string][]float64{}
 		for _, l := range train {
-			if match(l, config, np, spans, yield, mpi) {
+			if match(l, config, np, spans, yield, sum) {
 				v[l.m["round"]] = append(v[l.m["round"]], l.num(key))
 			}
 		}
 		return v
 	}
-	// byRoundMPI is byRound of the --allreduce mpi runs.
+	// byRoundMPI and byRoundShm are byRound of the --allreduce mpi and
+	// shm runs.
 	byRoundMPI := func(config string, np int, key string) map[string][]float64 {
-		return byRoundY(config, np, true, "", true, key)
+		return byRoundY(config, np, true, "", "mpi", key)
+	}
+	byRoundShm := func(config string, np int, key string) map[string][]float64 {
+		return byRoundY(config, np, true, "", "shm", key)
 	}
 	byRoundS := func(config string, np int, spans bool, key string) map[string][]float64 {
-		return byRoundY(config, np, spans, "", false, key)
+		return byRoundY(config, np, spans, "", "main", key)
 	}
+	// noYield: the runs with the yield off, which sum as --allreduce shm
+	// (bench.sh), against the C loop of the same sum.
 	noYield := func(config string, np int, key string) map[string][]float64 {
-		return byRoundY(config, np, true, "0s", false, key)
+		if v := byRoundY(config, np, true, "0s", "shm", key); len(v) > 0 {
+			return v
+		}
+		return byRoundY(config, np, true, "0s", "main", key) // results from before the window
 	}
 	byRound := func(config string, np int, key string) map[string][]float64 { return byRoundS(config, np, true, key) }
 	pick := func(config string, np int, key string) []float64 {
 		var v []float64
 		for _, l := range train {
-			if match(l, config, np, true, "", false) {
+			if match(l, config, np, true, "", "main") {
 				v = append(v, l.num(key))
 			}
 		}
@@ -367,9 +388,9 @@ func benchTable(dir string, w io.Writer) error {
 				}
 			}
 			if len(css) > 0 {
-				ratio, gm, cm, ok := pairedRatio(byRound(s.name, 2, "allreduce_us"), css)
+				ratio, gm, cm, ok := pairedRatio(byRoundShm(s.name, 2, "allreduce_us"), css)
 				rows = append(rows, target{
-					what:     fmt.Sprintf("Go: the training loop's gradient sum through the shared-memory window (the default on one host) vs a C loop of the same sum (collective/shm.h) %s, %d floats (%s gradient), np 2", stepWhat, s.count, s.name),
+					what:     fmt.Sprintf("Go: the training loop's gradient sum through the shared-memory window (trainer bench --allreduce shm) vs a C loop of the same sum (collective/shm.h) %s, %d floats (%s gradient), np 2", stepWhat, s.count, s.name),
 					goal:     "overhead <= 3%",
 					measured: fmt.Sprintf("%.2f vs %.2f us (%s)", gm, cm, perCall),
 					ratio:    fmt.Sprintf("%+.1f%%", 100*(ratio-1)), pass: ratio-1 <= 0.03, known: ok,
@@ -411,17 +432,27 @@ func benchTable(dir string, w io.Writer) error {
 				})
 			}
 			if len(css) > 0 {
-				if r, sm, mm, ok := pairedRatio(byRound(s.name, 2, "allreduce_us"), byRoundMPI(s.name, 2, "allreduce_us")); ok {
+				if r, sm, mm, ok := pairedRatio(byRoundShm(s.name, 2, "allreduce_us"), byRoundMPI(s.name, 2, "allreduce_us")); ok {
 					rows = append(rows, target{
 						what: fmt.Sprintf("for context: what the window buys, %s gradient: the training loop's sum through it vs through MPI_Allreduce (same statistic)", s.name), goal: "-",
 						measured: fmt.Sprintf("%.2f vs %.2f us", sm, mm), ratio: fmt.Sprintf("%.2fx", r), info: true, known: true,
 					})
 				}
-				if r, sm, mm, ok := pairedRatio(byRound(s.name, 2, "epoch_s"), byRoundMPI(s.name, 2, "epoch_s")); ok {
+				if r, sm, mm, ok := pairedRatio(byRoundShm(s.name, 2, "epoch_s"), byRoundMPI(s.name, 2, "epoch_s")); ok {
 					rows = append(rows, target{
 						what: fmt.Sprintf("for context: the same for the whole epoch, %s np 2: s/epoch with the window / with MPI_Allreduce", s.name), goal: "-",
 						measured: fmt.Sprintf("%.4f vs %.4f s", sm, mm), ratio: fmt.Sprintf("%.2fx", r), info: true, known: true,
 					})
+				}
+				if mainSum == "shard" {
+					for _, k := range []struct{ key, what, unit string }{{"epoch_s", "s/epoch", "s"}, {"step_median_us", "median step", "us"}} {
+						if r, hm, sm, ok := pairedRatio(byRound(s.name, 2, k.key), byRoundShm(s.name, 2, k.key)); ok {
+							rows = append(rows, target{
+								what: fmt.Sprintf("for context: what the sharded update buys (the default: each rank updates 1/N of the parameters and the ranks share them), %s np 2: %s with it / with the window's whole sum (--allreduce shm)", s.name, k.what), goal: "-",
+								measured: fmt.Sprintf("%.4g vs %.4g %s (medians)", hm, sm, k.unit), ratio: fmt.Sprintf("%.2fx", r), info: true, known: true,
+							})
+						}
+					}
 				}
 			}
 		}

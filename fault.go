@@ -30,6 +30,50 @@ type faultReducer struct {
 	panics     bool          // panic instead of poisoning
 	delay      time.Duration // slow@MS: sleep before every gradient Allreduce
 	calls      int
+	done       bool // the fault of this step was applied by a split sum that fell back to SumFloat*
+}
+
+// shardFault is faultReducer over a reducer that splits its sums
+// (--allreduce shard): the fault goes into the split sum, so a run with a
+// fault takes the same path, and gives the same bits, as one without.
+type shardFault struct {
+	*faultReducer
+	inner mlp.ShardReducer
+}
+
+func (f shardFault) ReduceShardFloat32(b []float32, tail int) (int, int, bool, error) {
+	if f.poison(len(b)) {
+		b[0] = float32(math.NaN())
+	}
+	lo, hi, ok, err := f.inner.ReduceShardFloat32(b, tail)
+	f.done = !ok && err == nil
+	return lo, hi, ok, err
+}
+
+func (f shardFault) ReduceShardFloat64(b []float64, tail int) (int, int, bool, error) {
+	if f.poison(len(b)) {
+		b[0] = math.NaN()
+	}
+	lo, hi, ok, err := f.inner.ReduceShardFloat64(b, tail)
+	f.done = !ok && err == nil
+	return lo, hi, ok, err
+}
+
+func (f shardFault) ShareShardFloat32(b []float32, bad int, val float64) (int, float64, error) {
+	return f.inner.ShareShardFloat32(b, bad, val)
+}
+
+func (f shardFault) ShareShardFloat64(b []float64, bad int, val float64) (int, float64, error) {
+	return f.inner.ShareShardFloat64(b, bad, val)
+}
+
+// wrap returns f as the reducer to train with: a shardFault when r splits
+// its sums.
+func (f *faultReducer) wrap(r mlp.Reducer) mlp.Reducer {
+	if s, ok := r.(mlp.ShardReducer); ok {
+		return shardFault{f, s}
+	}
+	return f
 }
 
 // withFault returns r, or r wrapped as MPITRAIN_FAULT asks.
@@ -45,7 +89,8 @@ func withFault(r mlp.Reducer) (mlp.Reducer, error) {
 		if err != nil || ms < 1 || ms > 10000 {
 			return nil, bad
 		}
-		return &faultReducer{Reducer: r, delay: time.Duration(ms) * time.Millisecond}, nil
+		f := &faultReducer{Reducer: r, delay: time.Duration(ms) * time.Millisecond}
+		return f.wrap(r), nil
 	}
 	if !ok || kind != "nan" && kind != "panic" {
 		return nil, bad
@@ -61,13 +106,17 @@ func withFault(r mlp.Reducer) (mlp.Reducer, error) {
 			return nil, bad
 		}
 	}
-	return f, nil
+	return f.wrap(r), nil
 }
 
 // poison reports whether this call is the gradient Allreduce to poison:
 // gradient buffers are the long ones (validation sums have 3 values).
 func (f *faultReducer) poison(n int) bool {
 	if n <= 3 {
+		return false
+	}
+	if f.done { // applied already, by the split sum that fell back here
+		f.done = false
 		return false
 	}
 	if f.delay > 0 {

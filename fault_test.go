@@ -1,9 +1,13 @@
 package main
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
+
+	"mpitrain/collective"
+	"mpitrain/mlp"
 )
 
 // MPITRAIN_FAULT's forms parse to the fault they name; every other
@@ -42,5 +46,34 @@ func TestFaultSpec(t *testing.T) {
 				t.Errorf("got %+v, want %+v", *f, tc.want)
 			}
 		})
+	}
+}
+
+// With --allreduce shard the fault goes into the split sum; where the
+// split is refused (here one rank without MPI: collective.NewSelf) the step
+// falls back to SumFloat32 on the same buffer, and the fault must still
+// hit once, at its step.
+func TestFaultCountsSplitSumOnce(t *testing.T) {
+	t.Setenv(faultEnv, "nan@2")
+	r, err := withFault(newReducer(collective.NewSelf(), "shard"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, ok := r.(mlp.ShardReducer)
+	if !ok {
+		t.Fatalf("%T over a splitting reducer is no mlp.ShardReducer", r)
+	}
+	for step := 1; step <= 3; step++ {
+		buf := make([]float32, 10)
+		_, _, split, err := s.ReduceShardFloat32(buf, 3)
+		if err != nil || split {
+			t.Fatalf("step %d: split %v, err %v; want a refusal", step, split, err)
+		}
+		if err := s.SumFloat32(buf); err != nil {
+			t.Fatal(err)
+		}
+		if hit := math.IsNaN(float64(buf[0])); hit != (step == 2) {
+			t.Errorf("step %d: NaN injected %v, want it at step 2 only", step, hit)
+		}
 	}
 }

@@ -232,7 +232,7 @@ func TestBadFlags(t *testing.T) {
 		{"zero lr", []string{"--lr", "0"}, "--lr 0"},
 		{"bad dtype", []string{"--dtype", "float16"}, "--dtype"},
 		{"bad scale", []string{"--scale", "log"}, "--scale"},
-		{"bad allreduce", []string{"--allreduce", "ring"}, `--allreduce "ring": must be one of shm, mpi`},
+		{"bad allreduce", []string{"--allreduce", "ring"}, `--allreduce "ring": must be one of shm, shard, mpi`},
 		{"bad layers", []string{"--layers", "128,x"}, "--layers"},
 		{"bad split", []string{"--train_frac", "0.9", "--val_frac", "0.2"}, "--train_frac"},
 		{"stray argument", []string{"extra"}, "extra"},
@@ -274,12 +274,13 @@ func TestRanksChangeSpeedNotResults(t *testing.T) {
 	ref, _ := mustTrain(t, 1, out, "np1", args...)
 	refTrain, refVal := readLosses(t, ref)
 	refM := readMetrics(t, ref)
-	// np 2 to 4 sum through the shared-memory window (one host); np 3 also
-	// with MPI_Allreduce.
+	// np 2 to 4 with the sharded update through the shared-memory window
+	// (one host); np 3 also with the window's whole sum and with
+	// MPI_Allreduce.
 	for _, run := range []struct {
 		np  int
 		sum string
-	}{{2, "shm"}, {3, "shm"}, {4, "shm"}, {3, "mpi"}} {
+	}{{2, "shard"}, {3, "shard"}, {4, "shard"}, {3, "shm"}, {3, "mpi"}} {
 		np := run.np
 		dir, _ := mustTrain(t, np, out, fmt.Sprintf("np%d-%s", np, run.sum), append(args, "--allreduce", run.sum)...)
 		tr, va := readLosses(t, dir)

@@ -44,7 +44,7 @@ func checkMemory(cfg Config, ds *data.Dataset, rank, size, ranksOnHost int, oneH
 		run.Days = ds.Train.N + ds.Val.N + ds.Test.N + ds.Opts.Window + ds.Opts.Horizon - 1
 	}
 	run.Singleton = size == 1 && !launched()
-	if cfg.Allreduce == "shm" && size > 1 && oneHost {
+	if cfg.Allreduce != "mpi" && size > 1 && oneHost {
 		run.SumWindow = collective.SharedWindowBytes(arch.NumParams()+3, run.ElemSize)
 	}
 	var rep memoryReport

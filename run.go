@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"sync/atomic"
 
-	"mpitrain/collective"
 	"mpitrain/data"
 	"mpitrain/mlp"
 	"mpitrain/mlp/eval"
@@ -126,8 +125,7 @@ func trainTyped[T mlp.Float](w *world, cfg Config, ds *data.Dataset, run *runDir
 			}
 		}
 	}
-	collective.SetSharedSum(w.comm, cfg.Allreduce == "shm")
-	red, err := withFault(reducer{w.comm})
+	red, err := withFault(newReducer(w.comm, cfg.Allreduce))
 	if err != nil {
 		return sharedError{err}
 	}

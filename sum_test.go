@@ -1,21 +1,28 @@
 package main
 
 import (
+	"bytes"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"mpitrain/mlp"
 )
 
 // trainer bench says how its gradients were summed: through the window
-// when the ranks share this host, with MPI_Allreduce when asked, nothing
-// on one rank.
+// with the sharded update (the default) or the window's whole sum when
+// the ranks share this host, with MPI_Allreduce when asked, nothing on one
+// rank.
 func TestBenchSaysHowItSums(t *testing.T) {
 	for _, tc := range []struct {
 		np   int
 		args []string
 		want string
 	}{
-		{2, nil, "allreduce=shm"},
+		{2, nil, "allreduce=shard"},
+		{2, []string{"--allreduce", "shm"}, "allreduce=shm"},
 		{2, []string{"--allreduce", "mpi"}, "allreduce=mpi"},
 		{1, nil, "allreduce=none"},
 	} {
@@ -29,7 +36,43 @@ func TestBenchSaysHowItSums(t *testing.T) {
 		}
 	}
 	r := runTrainer(t, 0, time.Minute, "bench", "--allreduce", "nccl")
-	if r.code != exitUsage || !strings.Contains(r.stderr, `--allreduce "nccl": want shm or mpi`) {
+	if r.code != exitUsage || !strings.Contains(r.stderr, `--allreduce "nccl": want shm, shard or mpi`) {
 		t.Errorf("--allreduce nccl: exit %d, stderr %q; want exit %d naming the flag", r.code, r.stderr, exitUsage)
+	}
+}
+
+// At np 2 the sharded update adds the same two values for every element
+// as the window's whole sum does (a+b is b+a), and each parameter's update
+// is the same arithmetic: the runs must write the same bits, and the
+// same checkpoints after every epoch, whose optimizer state rank 0 holds
+// whole only after the ranks shared it.
+func TestShardedUpdateSameModel(t *testing.T) {
+	out := t.TempDir()
+	args := []string{"--epochs", "3", "--no_plots", "--checkpoint_every", "1"}
+	whole, _ := mustTrain(t, 2, out, "whole", append(args, "--allreduce", "shm")...)
+	shard, _ := mustTrain(t, 2, out, "shard", args...)
+	mw, ms := mustRead(t, filepath.Join(whole, "model.json")), mustRead(t, filepath.Join(shard, "model.json"))
+	if len(mw) == 0 || !bytes.Equal(mw, ms) {
+		t.Fatal("--allreduce shm and shard (the default) wrote different model files at np 2")
+	}
+	sameHistory(t, whole, shard)
+	cw, cs := listCheckpoints(whole), listCheckpoints(shard)
+	if len(cw) == 0 || len(cw) != len(cs) {
+		t.Fatalf("%d and %d checkpoints", len(cw), len(cs))
+	}
+	for i := range cw {
+		a, errA := mlp.DecodeCheckpoint[float32](mustRead(t, cw[i]))
+		b, errB := mlp.DecodeCheckpoint[float32](mustRead(t, cs[i]))
+		if errA != nil || errB != nil {
+			t.Fatal(errA, errB)
+		}
+		if !slices.Equal(a.Params, b.Params) || a.Progress.OptSteps != b.Progress.OptSteps || len(a.Progress.OptBuffer) != 2 || len(b.Progress.OptBuffer) != 2 {
+			t.Fatalf("checkpoint %d: parameters or optimizer steps differ", i)
+		}
+		for k := range a.Progress.OptBuffer {
+			if !slices.Equal(a.Progress.OptBuffer[k], b.Progress.OptBuffer[k]) {
+				t.Fatalf("checkpoint %d: optimizer buffer %d differs: the state was not whole on rank 0", i, k)
+			}
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"mpitrain/collective"
+	"mpitrain/mlp"
 )
 
 // world wraps the communicator with the rank-0 printing helper every
@@ -124,3 +125,30 @@ func (r reducer) BcastFloat64(b []float64, root int) error {
 	return r.Bcast64(b, root)
 }
 func (r reducer) AllgatherFloat64(send, recv []float64) error { return r.Allgather64(send, recv) }
+
+// shardReducer is reducer with mlp.ShardReducer's split sum (--allreduce
+// shard): the training step then updates 1/N of the parameters per rank.
+type shardReducer struct{ reducer }
+
+func (r shardReducer) ReduceShardFloat32(b []float32, tail int) (int, int, bool, error) {
+	return collective.ReduceShard32(r.Comm, b, tail)
+}
+func (r shardReducer) ReduceShardFloat64(b []float64, tail int) (int, int, bool, error) {
+	return collective.ReduceShard64(r.Comm, b, tail)
+}
+func (r shardReducer) ShareShardFloat32(b []float32, bad int, val float64) (int, float64, error) {
+	return collective.ShareShard32(r.Comm, b, bad, val)
+}
+func (r shardReducer) ShareShardFloat64(b []float64, bad int, val float64) (int, float64, error) {
+	return collective.ShareShard64(r.Comm, b, bad, val)
+}
+
+// newReducer is the mlp.Reducer of c for --allreduce sum (shm, shard or
+// mpi), which it also sets on c.
+func newReducer(c collective.Comm, sum string) mlp.Reducer {
+	collective.SetSharedSum(c, sum != "mpi")
+	if sum == "shard" {
+		return shardReducer{reducer{c}}
+	}
+	return reducer{c}
+}

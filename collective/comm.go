@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"unsafe"
 )
 
 // Comm is a world of ranks that run the same program (SPMD). Every rank must
@@ -141,6 +142,9 @@ var (
 	ErrColor = errors.New("collective: split color out of range")
 	// ErrPeer: a point-to-point rank or tag out of range.
 	ErrPeer = errors.New("collective: peer or tag out of range")
+	// ErrNoWindow: ShareShard without the shared-memory window that a
+	// ReduceShard made.
+	ErrNoWindow = errors.New("collective: no shared-memory window")
 )
 
 // MPIError is a failed MPI call: the function's name, its return code and
@@ -265,8 +269,12 @@ func SharedWindowBytes(n, elemSize int) int64 {
 	if b > MaxSharedSum {
 		return 0
 	}
-	return 2 * max(shmMinCap, b)
+	return 2 * (max(shmMinCap, b) + shmStatus)
 }
+
+// shmStatus is the room each segment keeps for ShareShard's status
+// (SHM_STATUS in shm.h).
+const shmStatus = 64
 
 // SetSharedSum chooses how c's SUM Allreduces run when all of c's ranks
 // are on one host: on (the default), through a shared-memory window
@@ -286,4 +294,94 @@ func SetSharedSum(c Comm, on bool) {
 func SharedSum(c Comm) bool {
 	s, ok := c.(interface{ sharedSum() bool })
 	return ok && s.sharedSum()
+}
+
+// shardComm is a Comm whose SUM can be split in two halves through the
+// shared-memory window (shm.go).
+type shardComm interface {
+	enter(call string) error
+	reduceShard(buf unsafe.Pointer, n, tail, es int) (lo, hi int, ok bool, err error)
+	shareShard(buf unsafe.Pointer, n, es, bad int, val float64) (int, float64, error)
+}
+
+// ReduceShard32 is the first half of a SUM Allreduce of buf through the
+// shared-memory window (see SetSharedSum), for a caller that needs only
+// part of the sum on each rank: the last tail values are summed on every
+// rank, and of the m = len(buf)-tail before them each rank sums its own
+// slice, [lo, hi) = [m*Rank/Size, m*(Rank+1)/Size). The rest of buf is
+// left as it was. Every element has the same bits as after Allreduce32
+// through the window. ok is false, with nothing done, where the window
+// cannot be used (SetSharedSum off, one rank, ranks on several hosts, a
+// sum longer than MaxSharedSum, no window), the same on every rank: sum
+// with Allreduce32 then. Every rank calls it with the same len(buf) and
+// tail, and, when ok, calls ShareShard32 or ShareShard64 before anything
+// else goes through the window (the next call reuses the memory the
+// others may still be reading).
+func ReduceShard32(c Comm, buf []float32, tail int) (lo, hi int, ok bool, err error) {
+	if len(buf) == 0 {
+		return 0, 0, false, argError("ReduceShard32", ErrEmptyBuffer, "")
+	}
+	return reduceShard(c, "ReduceShard32", unsafe.Pointer(&buf[0]), len(buf), tail, 4)
+}
+
+// ReduceShard64 is ReduceShard32 for float64 values.
+func ReduceShard64(c Comm, buf []float64, tail int) (lo, hi int, ok bool, err error) {
+	if len(buf) == 0 {
+		return 0, 0, false, argError("ReduceShard64", ErrEmptyBuffer, "")
+	}
+	return reduceShard(c, "ReduceShard64", unsafe.Pointer(&buf[0]), len(buf), tail, 8)
+}
+
+func reduceShard(c Comm, call string, buf unsafe.Pointer, n, tail, es int) (int, int, bool, error) {
+	s, ok := c.(shardComm)
+	if !ok {
+		return 0, 0, false, nil
+	}
+	if err := s.enter(call); err != nil {
+		return 0, 0, false, err
+	}
+	if err := checkBuf(call, n); err != nil {
+		return 0, 0, false, err
+	}
+	if tail < 0 || tail > n {
+		return 0, 0, false, argError(call, ErrBufferLength, "tail of %d values in a buffer of %d", tail, n)
+	}
+	return s.reduceShard(buf, n, tail, es)
+}
+
+// ShareShard32 is the second half: every rank publishes its slice of buf,
+// [n*Rank/Size, n*(Rank+1)/Size) with n = len(buf), and copies the other
+// ranks' slices. With ReduceShard32 of a buffer of len(buf)+tail values,
+// that makes what each rank computed from its slice of the sum whole on
+// every rank. The ranks also exchange bad, an index (negative: none), and
+// val: each gets the lowest non-negative bad of all ranks with its val, or
+// -1. It needs the window a ReduceShard of at least as many bytes made
+// (ErrNoWindow otherwise). Every rank calls it with the same len(buf).
+func ShareShard32(c Comm, buf []float32, bad int, val float64) (int, float64, error) {
+	if len(buf) == 0 {
+		return -1, 0, argError("ShareShard32", ErrEmptyBuffer, "")
+	}
+	return shareShard(c, "ShareShard32", unsafe.Pointer(&buf[0]), len(buf), 4, bad, val)
+}
+
+// ShareShard64 is ShareShard32 for float64 values.
+func ShareShard64(c Comm, buf []float64, bad int, val float64) (int, float64, error) {
+	if len(buf) == 0 {
+		return -1, 0, argError("ShareShard64", ErrEmptyBuffer, "")
+	}
+	return shareShard(c, "ShareShard64", unsafe.Pointer(&buf[0]), len(buf), 8, bad, val)
+}
+
+func shareShard(c Comm, call string, buf unsafe.Pointer, n, es, bad int, val float64) (int, float64, error) {
+	s, ok := c.(shardComm)
+	if !ok {
+		return -1, 0, argError(call, ErrNoWindow, "")
+	}
+	if err := s.enter(call); err != nil {
+		return -1, 0, err
+	}
+	if err := checkBuf(call, n); err != nil {
+		return -1, 0, err
+	}
+	return s.shareShard(buf, n, es, bad, val)
 }

@@ -26,11 +26,16 @@
 // element is summed by one rank, so every rank gets the same bits, and the
 // same inputs always give the same sum. The window is made at the first
 // SUM and made again, as large as the sum, when a longer one comes (each
-// rank's segment holds twice the longest sum: SharedWindowBytes); Finalize
+// rank's segment holds two areas of the longest sum and a status word: SharedWindowBytes); Finalize
 // and Free release it. Ranks on several hosts, sums longer than
 // MaxSharedSum bytes, Max and Min, and a communicator after
 // SetSharedSum(c, false) use MPI_Allreduce; SharedSum reports which way
 // the last Allreduce went.
+//
+// ReduceShard32 and ShareShard32 (and their float64 twins) are the two
+// phases of that sum as separate calls, for a caller that works on its own
+// part of the sum in between: the training step updates 1/Size of the
+// parameters on each rank and shares the result (mlp.Trainer.Step).
 //
 // # Builds
 //

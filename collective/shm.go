@@ -13,6 +13,13 @@ import "C"
 
 import "unsafe"
 
+// shmStatus (comm.go) is SHM_STATUS: an array length goes negative, and
+// the build fails, if they differ.
+var (
+	_ [shmStatus - C.SHM_STATUS]struct{}
+	_ [C.SHM_STATUS - shmStatus]struct{}
+)
+
 // shmState is a world's shared-memory sum: off (SetSharedSum), not
 // possible here (the ranks span hosts, or the window could not be made), or
 // a window of some capacity, made at the first SUM that can use it and
@@ -25,18 +32,14 @@ type shmState struct {
 	lastOK bool   // the last SUM went through the window
 }
 
-// sumShared reduces n elements of es bytes at buf through the window when
-// it can, making the window first if needed, and reports whether it did.
-// Every rank reaches the same decision: they call it with the same n.
-func (w *world) sumShared(buf unsafe.Pointer, n, es int) (bool, error) {
+// window makes sure the window can take bytes per rank and kind,
+// making it (again) if needed, and reports whether it can be used: not
+// when it is off, for a world of one rank, past sharedSumLimit, or where
+// the ranks span hosts or could not make it. Every rank reaches the same
+// decision: they call it with the same bytes.
+func (w *world) window(bytes int) (bool, error) {
 	st := &w.shm
-	if st.off || st.no || w.size < 2 {
-		st.lastOK = false
-		return false, nil
-	}
-	bytes := n * es
-	if bytes > sharedSumLimit {
-		st.lastOK = false
+	if st.off || st.no || w.size < 2 || bytes > sharedSumLimit {
 		return false, nil
 	}
 	if st.win == nil || st.cap < bytes {
@@ -50,13 +53,55 @@ func (w *world) sumShared(buf unsafe.Pointer, n, es int) (bool, error) {
 		}
 		if ok == 0 {
 			st.no = true
-			st.lastOK = false
 			return false, nil
 		}
 		st.cap = capacity
 	}
-	st.lastOK = true
-	return true, check("MPI_Barrier", C.shm_sum(st.win, buf, C.long(n), C.int(es)))
+	return true, nil
+}
+
+// sumShared reduces n elements of es bytes at buf through the window when
+// it can, making the window first if needed, and reports whether it did.
+func (w *world) sumShared(buf unsafe.Pointer, n, es int) (bool, error) {
+	ok, err := w.window(n * es)
+	w.shm.lastOK = ok && err == nil
+	if !ok || err != nil {
+		return false, err
+	}
+	return true, check("MPI_Barrier", C.shm_sum(w.shm.win, buf, C.long(n), C.int(es)))
+}
+
+// reduceShard is the first half of sumShared (shm_reduce): afterwards
+// this rank's chunk of the first n-tail elements, [lo, hi), and the last
+// tail hold the sum. ok false: nothing was done.
+func (w *world) reduceShard(buf unsafe.Pointer, n, tail, es int) (lo, hi int, ok bool, err error) {
+	ok, err = w.window(n * es)
+	w.shm.lastOK = ok && err == nil
+	if !ok || err != nil {
+		return 0, 0, false, err
+	}
+	m := n - tail
+	lo, hi = m*w.rank/w.size, m*(w.rank+1)/w.size
+	return lo, hi, true, check("MPI_Barrier", C.shm_reduce(w.shm.win, buf, C.long(n), C.long(tail), C.int(es)))
+}
+
+// shareShard copies the other ranks' chunks of n elements of es bytes
+// into buf and exchanges bad and val (shm_share). It needs the window that
+// a reduceShard of at least n elements used.
+func (w *world) shareShard(buf unsafe.Pointer, n, es, bad int, val float64) (int, float64, error) {
+	ok, err := w.window(n * es)
+	if err != nil {
+		return -1, 0, err
+	}
+	if !ok {
+		return -1, 0, argError("ShareShard", ErrNoWindow, "")
+	}
+	st := C.shm_status{index: C.longlong(bad), value: C.double(val)}
+	if bad < 0 {
+		st.index = -1
+	}
+	err = check("MPI_Barrier", C.shm_share(w.shm.win, buf, C.long(n), C.int(es), &st))
+	return int(st.index), float64(st.value), err
 }
 
 // freeShared frees the window, if there is one; every rank calls it.

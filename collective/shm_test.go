@@ -4,6 +4,7 @@
 package collective
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"testing"
@@ -170,15 +171,203 @@ func TestSharedWindowBytes(t *testing.T) {
 		n, size int
 		want    int64
 	}{
-		{"a few values: the smallest window", 3, 8, 2 * 64 << 10},
-		{"just under the smallest", 16383, 4, 2 * 64 << 10},
-		{"just over it", 16385, 4, 2 * 16385 * 4},
-		{"the large configuration's gradient", 557059, 4, 2 * 557059 * 4},
-		{"the longest sum through the window", MaxSharedSum / 8, 8, 2 * MaxSharedSum},
+		{"a few values: the smallest window", 3, 8, 2 * (64<<10 + 64)},
+		{"just under the smallest", 16383, 4, 2 * (64<<10 + 64)},
+		{"just over it", 16385, 4, 2 * (16385*4 + 64)},
+		{"the large configuration's gradient", 557059, 4, 2 * (557059*4 + 64)},
+		{"the longest sum through the window", MaxSharedSum / 8, 8, 2 * (MaxSharedSum + 64)},
 		{"one element longer: MPI_Allreduce, no window", MaxSharedSum/8 + 1, 8, 0},
 	} {
 		if got := SharedWindowBytes(tc.n, tc.size); got != tc.want {
 			t.Errorf("%s: SharedWindowBytes(%d, %d) = %d, want %d", tc.name, tc.n, tc.size, got, tc.want)
 		}
+	}
+}
+
+// shardWant is ReduceShard's sum of every rank's values, bit for bit:
+// the first len-tail elements as sharedWant sums them over chunks of that
+// length, the last tail in rank order from rank 0.
+func shardWant[T float32 | float64](all [][]T, tail int) []T {
+	n := len(all[0])
+	head := make([][]T, len(all))
+	for r := range all {
+		head[r] = all[r][:n-tail]
+	}
+	out := sharedWant(head)
+	for i := n - tail; i < n; i++ {
+		acc := all[0][i]
+		for r := 1; r < len(all); r++ {
+			acc += all[r][i]
+		}
+		out = append(out, acc)
+	}
+	return out
+}
+
+// TestShardedSum runs the sum's two halves as separate calls, as the
+// training step does: after ReduceShard this rank's slice and the tail
+// hold the sum and the rest of the buffer is untouched; after ShareShard
+// of the head every rank holds every slice, and the lowest bad index of
+// all ranks with its value.
+func TestShardedSum(t *testing.T) {
+	size, rank := comm.Size(), comm.Rank()
+	shared := withMPI() && size > 1
+	for _, tc := range []struct {
+		n, tail int
+		bad     bool
+	}{
+		{1, 0, false}, {4, 3, true}, {1003, 3, true}, {1003, 0, false}, {40000, 3, true}, {7, 6, false},
+	} {
+		t.Run(fmt.Sprintf("n=%d,tail=%d", tc.n, tc.tail), func(t *testing.T) {
+			all32, all64 := rankValues(size, tc.n)
+			b32 := append([]float32(nil), all32[rank]...)
+			b64 := append([]float64(nil), all64[rank]...)
+			m := tc.n - tc.tail
+			var lo32, hi32, lo64, hi64 int
+			var ok32, ok64 bool
+			after32, after64 := []float32(nil), []float64(nil)
+			// Rank r reports index 10*(size-r)+1, value r: the lowest is
+			// the last rank's.
+			bad, val := -1, 0.0
+			if tc.bad {
+				bad, val = 10*(size-rank)+1, float64(rank)
+			}
+			var gotBad32, gotBad64 int
+			var gotVal32, gotVal64 float64
+			err := call(func() (err error) {
+				if lo32, hi32, ok32, err = ReduceShard32(comm, b32, tc.tail); err != nil || !ok32 {
+					return err
+				}
+				after32 = append(after32, b32...)
+				if gotBad32, gotVal32, err = ShareShard32(comm, b32[:m], bad, val); err != nil {
+					return err
+				}
+				if lo64, hi64, ok64, err = ReduceShard64(comm, b64, tc.tail); err != nil {
+					return err
+				}
+				after64 = append(after64, b64...)
+				gotBad64, gotVal64, err = ShareShard64(comm, b64[:m], bad, val)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok32 != shared || ok64 != shared {
+				t.Fatalf("rank %d of %d: ok %v and %v, want %v", rank, size, ok32, ok64, shared)
+			}
+			if !shared {
+				if i := firstDiff(b32, all32[rank]); i >= 0 {
+					t.Errorf("no window, but buf[%d] changed", i)
+				}
+				return
+			}
+			lo, hi := m*rank/size, m*(rank+1)/size
+			if lo32 != lo || hi32 != hi || lo64 != lo || hi64 != hi {
+				t.Fatalf("rank %d of %d: slices [%d, %d) and [%d, %d), want [%d, %d)", rank, size, lo32, hi32, lo64, hi64, lo, hi)
+			}
+			want32, want64 := shardWant(all32, tc.tail), shardWant(all64, tc.tail)
+			for i := range tc.n {
+				mineOrTail := (i >= lo && i < hi) || i >= m
+				w32, w64 := all32[rank][i], all64[rank][i]
+				if mineOrTail {
+					w32, w64 = want32[i], want64[i]
+				}
+				if after32[i] != w32 || after64[i] != w64 {
+					t.Fatalf("rank %d after ReduceShard: [%d] = %v and %v, want %v and %v (own slice or tail: %v)", rank, i, after32[i], after64[i], w32, w64, mineOrTail)
+				}
+			}
+			if i := firstDiff(b32, want32); i >= 0 {
+				t.Errorf("rank %d after ShareShard32: [%d] = %v, want %v", rank, i, b32[i], want32[i])
+			}
+			if i := firstDiff(b64, want64); i >= 0 {
+				t.Errorf("rank %d after ShareShard64: [%d] = %v, want %v", rank, i, b64[i], want64[i])
+			}
+			wantBad, wantVal := -1, 0.0
+			if tc.bad {
+				wantBad, wantVal = 11, float64(size-1)
+			}
+			if gotBad32 != wantBad || gotBad64 != wantBad || (wantBad >= 0 && (gotVal32 != wantVal || gotVal64 != wantVal)) {
+				t.Errorf("rank %d: bad %d (%v) and %d (%v), want %d (%v)", rank, gotBad32, gotVal32, gotBad64, gotVal64, wantBad, wantVal)
+			}
+		})
+	}
+	t.Run("bad arguments", func(t *testing.T) {
+		var errTail, errEmpty, errShare error
+		_ = call(func() error {
+			_, _, _, errTail = ReduceShard32(comm, make([]float32, 3), 4)
+			_, _, _, errEmpty = ReduceShard64(comm, nil, 0)
+			_, _, errShare = ShareShard32(comm, nil, -1, 0)
+			return nil
+		})
+		if withMPI() && !errors.Is(errTail, ErrBufferLength) {
+			t.Errorf("tail 4 of 3: %v, want ErrBufferLength", errTail)
+		}
+		if !errors.Is(errEmpty, ErrEmptyBuffer) {
+			t.Errorf("empty: %v, want ErrEmptyBuffer", errEmpty)
+		}
+		if !errors.Is(errShare, ErrEmptyBuffer) {
+			t.Errorf("empty share: %v, want ErrEmptyBuffer", errShare)
+		}
+	})
+	t.Run("off: nothing done", func(t *testing.T) {
+		SetSharedSum(comm, false)
+		defer SetSharedSum(comm, true)
+		b := []float32{1, 2, 3}
+		var ok bool
+		var shareErr error
+		err := call(func() (err error) {
+			_, _, ok, err = ReduceShard32(comm, b, 1)
+			_, _, shareErr = ShareShard32(comm, b, -1, 0)
+			return err
+		})
+		if err != nil || ok || b[0] != 1 || b[2] != 3 {
+			t.Errorf("ReduceShard32 with the window off: ok %v, err %v, buf %v", ok, err, b)
+		}
+		if !errors.Is(shareErr, ErrNoWindow) {
+			t.Errorf("ShareShard32 with the window off: %v, want ErrNoWindow", shareErr)
+		}
+	})
+}
+
+// TestShareShardBackToBack shares several buffers one after the other, as
+// the trainer does after an epoch (the parameters, then each optimizer
+// buffer), many times: a share must not overwrite what another rank is
+// still copying out of the previous one.
+func TestShareShardBackToBack(t *testing.T) {
+	size, rank := comm.Size(), comm.Rank()
+	if !withMPI() || size < 2 {
+		return // the window needs MPI and two ranks; TestShardedSum covers the rest
+	}
+	const n, rounds = 20000, 200
+	want := func(buf, round, q, i int) float32 { return float32(buf*1000003 + round*7919 + q*31 + i) }
+	bufs := [3][]float32{make([]float32, n), make([]float32, n), make([]float32, n)}
+	grad := make([]float32, n+3)
+	err := call(func() error {
+		for round := range rounds {
+			if _, _, _, err := ReduceShard32(comm, grad, 3); err != nil {
+				return err
+			}
+			for b := range bufs {
+				for i := n * rank / size; i < n*(rank+1)/size; i++ {
+					bufs[b][i] = want(b, round, rank, i)
+				}
+				if _, _, err := ShareShard32(comm, bufs[b], -1, 0); err != nil {
+					return err
+				}
+			}
+			for b := range bufs {
+				for q := range size {
+					for i := n * q / size; i < n*(q+1)/size; i++ {
+						if bufs[b][i] != want(b, round, q, i) {
+							return fmt.Errorf("round %d, buffer %d, [%d] = %v, want %v (rank %d's slice)", round, b, i, bufs[b][i], want(b, round, q, i), q)
+						}
+					}
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("rank %d of %d: %v", rank, size, err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -59,11 +60,14 @@ type world struct {
 	gen   int
 	s32   [][]float32
 	s64   [][]float64
+	bad   []int     // shardReducer's shared bad index per rank
+	val   []float64 // and its value
 	start time.Time
 }
 
 func newWorld(size int) *world {
-	w := &world{size: size, s32: make([][]float32, size), s64: make([][]float64, size), start: time.Now()}
+	w := &world{size: size, s32: make([][]float32, size), s64: make([][]float64, size),
+		bad: make([]int, size), val: make([]float64, size), start: time.Now()}
 	w.cond = sync.NewCond(&w.mu)
 	return w
 }
@@ -149,6 +153,67 @@ func (r rankReducer) AllgatherFloat64(send, recv []float64) error {
 	}
 	r.w.barrier()
 	return nil
+}
+
+// shardReducer is rankReducer with ShardReducer's two halves. The reduce
+// sums like SumFloat32 (rank order from rank 0, so a sharded run gives the
+// bits of a whole one) and keeps this rank's slice and the tail; the share
+// copies every rank's slice and the lowest bad index. off makes the reduce
+// refuse (ok false), as a world whose window cannot be used does.
+type shardReducer struct {
+	rankReducer
+	off    bool
+	shards *atomic.Int64 // reduces that split the sum, all ranks together
+}
+
+func (r shardReducer) ReduceShardFloat32(buf []float32, tail int) (int, int, bool, error) {
+	return reduceHalf(r, buf, tail, r.SumFloat32)
+}
+func (r shardReducer) ReduceShardFloat64(buf []float64, tail int) (int, int, bool, error) {
+	return reduceHalf(r, buf, tail, r.SumFloat64)
+}
+func (r shardReducer) ShareShardFloat32(buf []float32, bad int, val float64) (int, float64, error) {
+	return shareHalf(r, buf, r.w.s32, bad, val)
+}
+func (r shardReducer) ShareShardFloat64(buf []float64, bad int, val float64) (int, float64, error) {
+	return shareHalf(r, buf, r.w.s64, bad, val)
+}
+
+func (r shardReducer) slice(m int) (int, int) {
+	return m * r.rank / r.w.size, m * (r.rank + 1) / r.w.size
+}
+
+func reduceHalf[T Float](r shardReducer, buf []T, tail int, sum func([]T) error) (int, int, bool, error) {
+	if r.off {
+		return 0, 0, false, nil
+	}
+	all := append([]T(nil), buf...)
+	if err := sum(all); err != nil {
+		return 0, 0, false, err
+	}
+	r.shards.Add(1)
+	m := len(buf) - tail
+	lo, hi := r.slice(m)
+	copy(buf[lo:hi], all[lo:hi])
+	copy(buf[m:], all[m:])
+	return lo, hi, true, nil
+}
+
+func shareHalf[T Float](r shardReducer, buf []T, slots [][]T, bad int, val float64) (int, float64, error) {
+	lo, hi := r.slice(len(buf))
+	slots[r.rank] = append([]T(nil), buf[lo:hi]...)
+	r.w.bad[r.rank], r.w.val[r.rank] = bad, val
+	r.w.barrier()
+	low, lowVal := -1, 0.0
+	for q := range r.w.size {
+		qlo := len(buf) * q / r.w.size
+		copy(buf[qlo:], slots[q])
+		if b := r.w.bad[q]; b >= 0 && (low < 0 || b < low) {
+			low, lowVal = b, r.w.val[q]
+		}
+	}
+	r.w.barrier()
+	return low, lowVal, nil
 }
 
 // runRanks calls f for every rank of a new world of size ranks concurrently

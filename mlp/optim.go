@@ -49,6 +49,13 @@ func (a *Adam[T]) Step(params, grads []T) { a.stepScaled(params, grads, 1) }
 // stepScaled is Step on the gradient grads*scale, which it stores back into
 // grads in the same pass (one pass over the parameters instead of two).
 func (a *Adam[T]) stepScaled(params, grads []T, scale T) {
+	a.stepRange(params, grads, 0, len(params), scale)
+}
+
+// stepRange is stepScaled on the parameters [lo, hi) only, with the state
+// of the same slice: the other elements of params, grads and the state are
+// left as they are. Each element gets the bits stepScaled gives it.
+func (a *Adam[T]) stepRange(params, grads []T, lo, hi int, scale T) {
 	checkState("adam", params, grads, a.M, a.V)
 	a.Steps++
 	t := float64(a.Steps)
@@ -59,8 +66,7 @@ func (a *Adam[T]) stepScaled(params, grads []T, scale T) {
 	c1, b2, c2, eps := T(1-a.Beta1), T(a.Beta2), T(1-a.Beta2), T(a.Eps)
 	stepSize := T(a.LR / (1 - math.Pow(a.Beta1, t)))
 	bc2Sqrt := T(math.Sqrt(1 - math.Pow(a.Beta2, t)))
-	m, v := a.M[:len(params)], a.V[:len(params)]
-	grads = grads[:len(params)]
+	params, grads, m, v := params[lo:hi], grads[lo:hi], a.M[lo:hi], a.V[lo:hi]
 	if is32[T]() { // 8 lanes at a time where the CPU can (adam_amd64.s), bitwise the same
 		c := [9]float32{float32(l2), float32(decay), float32(c1), float32(b2), float32(c2), float32(eps), float32(stepSize), float32(bc2Sqrt), float32(scale)}
 		k := adam32(as32(params), as32(grads), as32(m), as32(v), &c)
@@ -105,11 +111,15 @@ func (s *SGD[T]) Step(params, grads []T) { s.stepScaled(params, grads, 1) }
 // stepScaled is Step on the gradient grads*scale, stored back into grads
 // in the same pass.
 func (s *SGD[T]) stepScaled(params, grads []T, scale T) {
+	s.stepRange(params, grads, 0, len(params), scale)
+}
+
+// stepRange is stepScaled on the parameters [lo, hi) only (see Adam's).
+func (s *SGD[T]) stepRange(params, grads []T, lo, hi int, scale T) {
 	checkState("sgd", params, grads, s.Buf, s.Buf)
 	s.Steps++
 	lr, mu, wd := T(s.LR), T(s.Momentum), T(s.WeightDecay)
-	buf := s.Buf[:len(params)]
-	grads = grads[:len(params)]
+	params, grads, buf := params[lo:hi], grads[lo:hi], s.Buf[lo:hi]
 	for i, p := range params {
 		g := grads[i] * scale
 		grads[i] = g
@@ -124,9 +134,11 @@ func (s *SGD[T]) State() (*int, [][]T) { return &s.Steps, [][]T{s.Buf} }
 
 // scaledStepper is an optimizer that scales the gradient in its own pass
 // (the package's Adam and SGD): the training step's division by the
-// global batch then costs no pass of its own.
+// global batch then costs no pass of its own. stepRange updates one
+// slice of the parameters: the sharded step (Trainer.Step).
 type scaledStepper[T Float] interface {
 	stepScaled(params, grads []T, scale T)
+	stepRange(params, grads []T, lo, hi int, scale T)
 }
 
 // firstNonFinite returns the index of the first NaN or infinite value of

@@ -218,26 +218,34 @@ func closeSlice(t *testing.T, what string, got, want []float64, tol float64) {
 	}
 }
 
-// A non-finite gradient with a finite loss is caught too: hidden unit 0
-// carries a tiny activation into a huge output weight, so the output and
-// the loss stay finite while the gradient of its input weights overflows
-// float32.
-func TestNonFiniteGradient(t *testing.T) {
-	cfg := Config{In: 3, Hidden: []int{4}, Out: 1}
-	tc := TrainConfig{Epochs: 1, Batch: 4, LR: 1e-2, Seed: 1}
-	train := synth[float32](8, 3, 1, 1, false)
+// overflowCase is a net and data whose loss stays finite while the
+// gradient of its input weights overflows float32: hidden unit 0 carries a
+// tiny activation into a huge output weight. poison sets a built net's
+// parameters so.
+func overflowCase() (cfg Config, tc TrainConfig, train Split[float32], poison func(params []float32)) {
+	cfg = Config{In: 3, Hidden: []int{4}, Out: 1}
+	tc = TrainConfig{Epochs: 1, Batch: 4, LR: 1e-2, Seed: 1}
+	train = synth[float32](8, 3, 1, 1, false)
 	for i := range train.Y {
 		train.Y[i] += 10
 	}
+	return cfg, tc, train, func(p []float32) {
+		// Layout: W1 (4,3) at 0..11, b1 at 12..15, W2 (1,4) at 16..19, b2 at 20.
+		clear(p)
+		p[12] = 1 / 3e38 // unit 0: z = b = 3.3e-39 > 0
+		p[16] = 3e38     // output = 3e38 * 3.3e-39 = 1
+	}
+}
+
+// A non-finite gradient with a finite loss is caught too (overflowCase).
+func TestNonFiniteGradient(t *testing.T) {
+	cfg, tc, train, poison := overflowCase()
 	net := NewNet[float32](cfg, 4)
 	tr, err := NewTrainer(net, train, Split[float32]{}, NewSelfReducer(), tc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Layout: W1 (4,3) at 0..11, b1 at 12..15, W2 (1,4) at 16..19, b2 at 20.
-	clear(net.Params())
-	net.Params()[12] = 1 / 3e38 // unit 0: z = b = 3.3e-39 > 0
-	net.Params()[16] = 3e38     // output = 3e38 * 3.3e-39 = 1
+	poison(net.Params())
 	loss, err := tr.Step([]int{0, 1, 2, 3})
 	if !errors.Is(err, ErrNonFinite) || !strings.Contains(err.Error(), "gradient") {
 		t.Fatalf("loss %v, err %v: want a non-finite gradient", loss, err)

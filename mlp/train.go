@@ -131,6 +131,9 @@ type Trainer[T Float] struct {
 	Stop    func() bool
 	stopped bool // the last step's reduced stop flag was set
 
+	shard ShardReducer // r, when it can split the sum (sharded steps); else nil
+	stale bool         // sharded steps ran since the optimizer state was last made whole (SyncState)
+
 	// Trace, if set, receives this rank's spans: every step's forward,
 	// backward, Allreduce and optimizer, each epoch's evaluation, on the
 	// Reducer's clock. Nil records nothing and costs one comparison per
@@ -179,6 +182,9 @@ func NewTrainer[T Float](net Model[T], train, val Split[T], r Reducer, cfg Train
 		yb:   make([]T, net.MaxBatch()*arch.Out),
 		dOut: make([]T, net.MaxBatch()*arch.Out),
 	}
+	if sr, ok := r.(ShardReducer); ok && r.Size() > 1 {
+		t.shard = sr
+	}
 	net.useGrads(t.red[:np])
 	return t, nil
 }
@@ -206,9 +212,20 @@ func (t *Trainer[T]) SyncParams() error {
 // Forward and Backward on the SSE (gradient 2*(pred-y)), sums the buffer
 // holding gradients, SSE and row count over all ranks, divides the gradient
 // by (global rows * Out) and takes the optimizer step. It allocates nothing.
+//
+// With a ShardReducer over more than one rank that can split the sum
+// (ReduceShard's ok), and the package's optimizers, the step is sharded:
+// each rank sums only its slice of the gradient, updates that slice of the
+// parameters and of the optimizer's state, and the ranks then share the
+// parameters. Every element gets the bits the whole update gives it; the
+// optimizer state is whole again only after SyncState. Grads then holds
+// the scaled sum in this rank's slice only.
+//
 // A non-finite loss or gradient is an error wrapping ErrNonFinite, the same
-// on every rank, returned before the optimizer step; so is a failed reduction. It panics if idx holds more than Model.MaxBatch() indices or one out
-// of range.
+// on every rank, returned before the optimizer step (in a sharded step,
+// the ranks whose slices were finite have updated them); so is a failed
+// reduction. It panics if idx holds more than Model.MaxBatch() indices or
+// one out of range.
 func (t *Trainer[T]) Step(idx []int) (float64, error) {
 	net, arch := t.Model, t.Model.Arch()
 	in, out := arch.In, arch.Out
@@ -244,8 +261,18 @@ func (t *Trainer[T]) Step(idx []int) (float64, error) {
 		t.red[np+2] = 1
 	}
 	t1 := t.r.Wtime()
-	if err := sum(t.r, t.red); err != nil {
-		return 0, fmt.Errorf("mlp: gradient allreduce at epoch %d, step %d: %w", t.epoch, t.step, err)
+	stepper, scaled := t.Opt.(scaledStepper[T])
+	lo, hi, sharded := 0, 0, false
+	if t.shard != nil && scaled {
+		var err error
+		if lo, hi, sharded, err = reduceShard(t.shard, t.red, extra); err != nil {
+			return 0, fmt.Errorf("mlp: gradient allreduce at epoch %d, step %d: %w", t.epoch, t.step, err)
+		}
+	}
+	if !sharded {
+		if err := sum(t.r, t.red); err != nil {
+			return 0, fmt.Errorf("mlp: gradient allreduce at epoch %d, step %d: %w", t.epoch, t.step, err)
+		}
 	}
 	t2 := t.r.Wtime()
 	t.stepSSE, t.stepRows = float64(t.red[np]), int(math.Round(float64(t.red[np+1])))
@@ -261,18 +288,45 @@ func (t *Trainer[T]) Step(idx []int) (float64, error) {
 	// the optimizer step (scaledStepper).
 	scale := T(1 / float64(t.stepRows*out))
 	grads := net.Grads()
-	if bad := firstNonFinite(grads); bad >= 0 {
-		return loss, fmt.Errorf("%w gradient %g (parameter %d) at epoch %d, step %d", ErrNonFinite, grads[bad]*scale, bad, t.epoch, t.step)
-	}
-	if s, ok := t.Opt.(scaledStepper[T]); ok {
-		s.stepScaled(net.Params(), grads, scale)
-	} else {
-		for i := range grads {
-			grads[i] *= scale
+	tu := 0.0
+	switch {
+	case sharded:
+		// This rank's slice of the sum: check it, update that slice of the
+		// parameters and share it; the lowest bad index of any rank comes
+		// back with the parameters, so every rank returns the same error.
+		bad, val := -1, 0.0
+		if i := firstNonFinite(grads[lo:hi]); i >= 0 {
+			bad, val = lo+i, float64(grads[lo+i]*scale)
+		} else {
+			stepper.stepRange(net.Params(), grads, lo, hi, scale)
 		}
-		t.Opt.Step(net.Params(), grads)
+		tu = t.r.Wtime()
+		var err error
+		bad, val, err = shareShard(t.shard, net.Params(), bad, val)
+		t.stale = true
+		if err != nil {
+			return loss, fmt.Errorf("mlp: parameter share at epoch %d, step %d: %w", t.epoch, t.step, err)
+		}
+		if bad >= 0 {
+			return loss, fmt.Errorf("%w gradient %g (parameter %d) at epoch %d, step %d", ErrNonFinite, val, bad, t.epoch, t.step)
+		}
+	default:
+		if bad := firstNonFinite(grads); bad >= 0 {
+			return loss, fmt.Errorf("%w gradient %g (parameter %d) at epoch %d, step %d", ErrNonFinite, grads[bad]*scale, bad, t.epoch, t.step)
+		}
+		if scaled {
+			stepper.stepScaled(net.Params(), grads, scale)
+		} else {
+			for i := range grads {
+				grads[i] *= scale
+			}
+			t.Opt.Step(net.Params(), grads)
+		}
 	}
 	t3 := t.r.Wtime()
+	if !sharded {
+		tu = t3
+	}
 	if tr := t.Trace; tr != nil {
 		e, s := t.epoch, t.step
 		tr.Add(trace.Step, e, s, t0, t3)
@@ -281,11 +335,32 @@ func (t *Trainer[T]) Step(idx []int) (float64, error) {
 		tr.Add(trace.Allreduce, e, s, t1, t2)
 		tr.Add(trace.Optimizer, e, s, t2, t3)
 	}
-	t.Timing.Compute += (t1 - t0) + (t3 - t2)
-	t.Timing.Allreduce += t2 - t1
+	t.Timing.Compute += (t1 - t0) + (tu - t2)
+	t.Timing.Allreduce += (t2 - t1) + (t3 - tu)
 	t.Timing.Steps++
 	t.Timing.Samples += rows
 	return loss, nil
+}
+
+// SyncState makes the optimizer's state whole on every rank after sharded
+// steps, each of which updated only this rank's slice of it (see Step);
+// without them it does nothing. Every rank calls it at the same point.
+// Epoch calls it at its end, and before it returns ErrStopped, so that the
+// state a checkpoint saves is complete.
+func (t *Trainer[T]) SyncState() error {
+	if !t.stale {
+		return nil
+	}
+	t0 := t.r.Wtime()
+	_, bufs := t.Opt.State()
+	for i, b := range bufs {
+		if _, _, err := shareShard(t.shard, b, -1, 0); err != nil {
+			return fmt.Errorf("mlp: optimizer state %d share after epoch %d, step %d: %w", i, t.epoch, t.step, err)
+		}
+	}
+	t.stale = false
+	t.Timing.Allreduce += t.r.Wtime() - t0
+	return nil
 }
 
 // Evaluate returns the sums of squared and absolute errors over every sample
@@ -340,8 +415,14 @@ func (t *Trainer[T]) epochFrom(p *Progress[T], steps [][]int) (EpochStats, error
 		}
 		p.Step, p.EpochSSE, p.EpochRows = s+1, p.EpochSSE+t.stepSSE, p.EpochRows+t.stepRows
 		if t.stopped && s+1 < len(steps) {
+			if err := t.SyncState(); err != nil {
+				return st, err
+			}
 			return st, fmt.Errorf("%w at epoch %d, step %d of %d", ErrStopped, t.epoch, t.step, len(steps))
 		}
+	}
+	if err := t.SyncState(); err != nil {
+		return st, err
 	}
 	sse, rows := p.EpochSSE, p.EpochRows
 	out := float64(t.Model.Arch().Out)

@@ -30,12 +30,14 @@
 #   3. per round: `trainer bench` for both MLP configurations (float32) at
 #      np 1 and np 2: s/epoch, GFLOP/s, share of the float32 GEMM peak (a
 #      1024-sized sgemm, measured in the same run), Allreduce share, the
-#      fastest rank's time in each step's Allreduce (allreduce_us, against
-#      the C figure of step 2), RSS; the default at np 2 once more without
-#      recording spans (--spans=false: what recording costs); both at np 2
-#      once more summing with MPI_Allreduce (--allreduce mpi) and once more
-#      with the loop's periodic yield off (--yield 0); the LSTM (and
-#      the transformer, where the trainer has it) at np 1;
+#      fastest rank's time in each step's Allreduce (allreduce_us), RSS;
+#      the default at np 2 once more without recording spans
+#      (--spans=false: what recording costs); both at np 2 once more with
+#      the window's whole sum (--allreduce shm: against the C figure of
+#      step 2, and what the default sharded update buys), once more
+#      summing with MPI_Allreduce (--allreduce mpi) and once more with the
+#      window's whole sum and the loop's periodic yield off (--yield 0);
+#      the LSTM (and the transformer, where the trainer has it) at np 1;
 #   4. per round, when $TORCH has torch: PyTorch's epoch of the same large
 #      MLP, LSTM and transformer, one thread, the same OpenBLAS
 #      (scripts/pytorch/time_*.py), on one core as the np 1 runs;
@@ -174,12 +176,15 @@ for r in $(seq "$REPEATS"); do
 			mpirun "${mpiflags[@]}" "${xflags[@]}" -np "$np" "$tmp/trainer" bench --config "$config" \
 				--epochs "$epochs" --warmup 2 | sed "s/\$/ round=$r/" >>"$out/train.txt"
 			if [[ $np == 2 ]]; then
+				log "round $r/$REPEATS: the same with the window's whole sum"
+				mpirun "${mpiflags[@]}" "${xflags[@]}" -np "$np" "$tmp/trainer" bench --config "$config" \
+					--epochs "$epochs" --warmup 2 --allreduce shm --peak_n 0 | sed "s/\$/ round=$r/" >>"$out/train.txt"
 				log "round $r/$REPEATS: the same summing with MPI_Allreduce"
 				mpirun "${mpiflags[@]}" "${xflags[@]}" -np "$np" "$tmp/trainer" bench --config "$config" \
 					--epochs "$epochs" --warmup 2 --allreduce mpi --peak_n 0 | sed "s/\$/ round=$r/" >>"$out/train.txt"
-				log "round $r/$REPEATS: the same with the loop's periodic yield off"
+				log "round $r/$REPEATS: the window's whole sum with the loop's periodic yield off"
 				mpirun "${mpiflags[@]}" "${xflags[@]}" -np "$np" "$tmp/trainer" bench --config "$config" \
-					--epochs "$epochs" --warmup 2 --yield 0 --peak_n 0 | sed "s/\$/ round=$r/" >>"$out/train.txt"
+					--epochs "$epochs" --warmup 2 --yield 0 --allreduce shm --peak_n 0 | sed "s/\$/ round=$r/" >>"$out/train.txt"
 			fi
 			if [[ $config == default && $np == 2 ]]; then
 				log "round $r/$REPEATS: the same without recording spans"

@@ -17,8 +17,8 @@ const (
 	Step       Kind = iota // one training step: the next five, back to back
 	Forward                // gathering the shard's rows, the forward pass and the loss
 	Backward               // the backward pass
-	Allreduce              // the gradient Allreduce: the fastest rank's time in it, after Merge
-	Optimizer              // gradient scaling and the optimizer step
+	Allreduce              // the gradient Allreduce (a sharded step: the sum of this rank's slice): the fastest rank's time in it, after Merge
+	Optimizer              // gradient scaling and the optimizer step (a sharded step: of this rank's slice, then the parameters' share)
 	Eval                   // validation after the epoch, its reduction included
 	Checkpoint             // writing a checkpoint (rank 0)
 	Epoch                  // the epoch's steps and its validation
