@@ -84,11 +84,11 @@ shortest time any rank spent in that step's Allreduce (the communication
 itself; the other ranks' excess is wait_share; with the sharded update,
 the sum of the rank's own slice). With --trace FILE the clocks are
 aligned and the timeline is written as trainer --trace does.
-allreduce= says how the gradients were summed: shard (the default on one
-host: the shared-memory window, each rank updating its 1/N of the
-parameters), shm (the window's whole sum: --allreduce shm), mpi
-(MPI_Allreduce: --allreduce mpi, or ranks on several hosts) or none (one
-rank).
+allreduce= says how the gradients were summed: shard (the shared-memory
+window, each rank updating its 1/N of the parameters), shm (the window's
+whole sum), mpi (MPI_Allreduce: --allreduce mpi, or ranks on several
+hosts) or none (one rank); allreduce_flag= is what --allreduce asked
+(auto, the default, chooses shard or shm by the gradient's size).
 
 Flags (-flag and --flag are the same):
 `
@@ -108,7 +108,7 @@ type benchOptions struct {
 }
 
 func parseBenchFlags(args []string, out io.Writer) (benchOptions, error) {
-	o := benchOptions{config: "default", dtype: "float32", epochs: 20, warmup: 2, peakN: 1024, peakReps: 7, spans: true, yield: 5 * time.Millisecond, sum: "shard"}
+	o := benchOptions{config: "default", dtype: "float32", epochs: 20, warmup: 2, peakN: 1024, peakReps: 7, spans: true, yield: 5 * time.Millisecond, sum: "auto"}
 	fs := newFlagSet("trainer bench", benchUsage, out)
 	fs.StringVar(&o.config, "config", o.config, "named configuration: "+benchNames(" | "))
 	fs.StringVar(&o.dtype, "dtype", o.dtype, "element type: float32 | float64")
@@ -119,7 +119,7 @@ func parseBenchFlags(args []string, out io.Writer) (benchOptions, error) {
 	fs.BoolVar(&o.spans, "spans", o.spans, "record every step's spans (for allreduce_us and wait_share); --spans=false measures the loop without them")
 	fs.StringVar(&o.trace, "trace", o.trace, "also write the timeline to `FILE` (Chrome trace-event JSON, as trainer --trace)")
 	fs.DurationVar(&o.yield, "yield", o.yield, "how often the training loop yields to the Go scheduler, as the trainer does every 5ms; 0 never (to measure what the yield does)")
-	fs.StringVar(&o.sum, "allreduce", o.sum, "how the ranks sum gradients on one host, as trainer --allreduce: shm | shard | mpi")
+	fs.StringVar(&o.sum, "allreduce", o.sum, "how the ranks sum gradients on one host, as trainer --allreduce: auto | shm | shard | mpi")
 	if err := parseFlags(fs, args); err != nil {
 		return o, err
 	}
@@ -142,8 +142,8 @@ func parseBenchFlags(args []string, out io.Writer) (benchOptions, error) {
 		return o, usagef("--trace needs --spans")
 	case o.yield < 0 || o.yield > time.Minute:
 		return o, usagef("--yield %v: want 0 (never) to 1m", o.yield)
-	case o.sum != "shm" && o.sum != "shard" && o.sum != "mpi":
-		return o, usagef("--allreduce %q: want shm, shard or mpi", o.sum)
+	case o.sum != "auto" && o.sum != "shm" && o.sum != "shard" && o.sum != "mpi":
+		return o, usagef("--allreduce %q: want auto, shm, shard or mpi", o.sum)
 	}
 	return o, nil
 }
@@ -267,7 +267,11 @@ func runBench(w *world, o benchOptions) (string, error) {
 		}
 		sum = "mpi"
 		if collective.SharedSum(w.comm) {
-			sum = o.sum // shm or shard
+			es := 4
+			if o.dtype == "float64" {
+				es = 8
+			}
+			sum = resolveSum(o.sum, bc.arch.NumParams(), es) // shm or shard
 		}
 	}
 	var ru syscall.Rusage
@@ -342,10 +346,10 @@ func runBench(w *world, o benchOptions) (string, error) {
 	}
 	return fmt.Sprintf("bench config=%s arch=%s dtype=%s np=%d batch=%d epochs=%d warmup=%d samples=%d gflop_per_epoch=%.4f "+
 		"epoch_s=%.6f step_s=%.6f samples_per_s=%.0f step_gflops=%.2f sgemm_peak_gflops=%.2f dgemm_peak_gflops=%.2f "+
-		"peak_share=%.4f allreduce_share=%.4f allreduce_us=%.2f wait_share=%.4f step_median_us=%.2f cpu_epoch_s=%.6f switches_per_step=%.3f spans=%v yield=%v allreduce=%s rss_mib=%.1f blas=%q",
+		"peak_share=%.4f allreduce_share=%.4f allreduce_us=%.2f wait_share=%.4f step_median_us=%.2f cpu_epoch_s=%.6f switches_per_step=%.3f spans=%v yield=%v allreduce=%s allreduce_flag=%s rss_mib=%.1f blas=%q",
 		bc.name, strings.ReplaceAll(bc.arch.String(), " ", "-"), o.dtype, size, bc.batch, o.epochs, o.warmup, r.samples, flops/1e9,
 		epochS, stepS, float64(r.samples)/epochS, gflops, sPeak, dPeak,
-		peakShare, benchMedian(share), arUS, waitShare, stepUS, cpuMax, swMax, o.spans, o.yield, sum, rssMax, cblas.Name()), nil
+		peakShare, benchMedian(share), arUS, waitShare, stepUS, cpuMax, swMax, o.spans, o.yield, sum, o.sum, rssMax, cblas.Name()), nil
 }
 
 // spanStats returns, over the epochs after the first warmup ones, the
@@ -423,7 +427,7 @@ func benchTrain[T mlp.Float](w *world, bc *benchConfig, cfg Config, ds *data.Dat
 		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 		usage = append(usage, ru)
 	}
-	res, _, err := mlp.Run(net, train, val, shards, newReducer(w.comm, o.sum), cfg.trainConfig(), nil, hooks)
+	res, _, err := mlp.Run(net, train, val, shards, newReducer(w.comm, resolveSum(o.sum, len(net.Params()), elemSize[T]())), cfg.trainConfig(), nil, hooks)
 	if err != nil {
 		return r, err
 	}

@@ -215,13 +215,14 @@ func benchTable(dir string, w io.Writer) error {
 	// Runs with the training loop's yield off (--yield 0) or at another
 	// period are kept apart: they measure what the yield does. yield ""
 	// is the trainer's own (the 5ms default, or a line without the field).
-	// The runs at np 2 are kept apart by how they summed (allreduce=):
-	// sum "main" selects the trainer's default, the sharded update
-	// (shard), or, in results from before it, the window's sum (shm);
-	// "shm" and "mpi" select the --allreduce shm and mpi runs, which
-	// measure the window's sum against C's and what it buys. Lines without
-	// the field (from trainers before the sharded update) or with none
-	// (one rank) count as the default.
+	// The runs at np 2 are kept apart by what --allreduce asked
+	// (allreduce_flag=): sum "main" selects the trainer's default (auto),
+	// "shm", "shard" and "mpi" the runs that asked for those, which measure
+	// the window's sum against C's and what each way buys. Lines without
+	// the flag come from trainers before it, and are told apart by how
+	// they summed (allreduce=): the default is the sharded update where
+	// there are such lines, else the window's sum; lines without that
+	// field either, or with none (one rank), count as the default.
 	mainSum := "shm"
 	for _, l := range train {
 		if l.m["allreduce"] == "shard" {
@@ -234,7 +235,12 @@ func benchTable(dir string, w io.Writer) error {
 			y = ""
 		}
 		a := l.m["allreduce"]
-		if a == "" && (mainSum == "shm" || np == 1) || a == "none" || sum == "main" && a == mainSum {
+		if f, ok := l.m["allreduce_flag"]; ok {
+			a = f
+			if f == "auto" {
+				a = "main"
+			}
+		} else if a == "" && (mainSum == "shm" || np == 1) || a == "none" || sum == "main" && a == mainSum {
 			a = "main"
 		}
 		return l.m["config"] == config && l.m["dtype"] == "float32" && int(l.num("np")) == np && (l.m["spans"] != "false") == spans && y == yield &&
@@ -444,11 +450,11 @@ func benchTable(dir string, w io.Writer) error {
 						measured: fmt.Sprintf("%.4f vs %.4f s", sm, mm), ratio: fmt.Sprintf("%.2fx", r), info: true, known: true,
 					})
 				}
-				if mainSum == "shard" {
+				{
 					for _, k := range []struct{ key, what, unit string }{{"epoch_s", "s/epoch", "s"}, {"step_median_us", "median step", "us"}} {
-						if r, hm, sm, ok := pairedRatio(byRound(s.name, 2, k.key), byRoundShm(s.name, 2, k.key)); ok {
+						if r, hm, sm, ok := pairedRatio(byRoundY(s.name, 2, true, "", "shard", k.key), byRoundShm(s.name, 2, k.key)); ok {
 							rows = append(rows, target{
-								what: fmt.Sprintf("for context: what the sharded update buys (the default: each rank updates 1/N of the parameters and the ranks share them), %s np 2: %s with it / with the window's whole sum (--allreduce shm)", s.name, k.what), goal: "-",
+								what: fmt.Sprintf("for context: what the sharded update buys (--allreduce shard: each rank updates 1/N of the parameters and the ranks share them), %s np 2: %s with it / with the window's whole sum (--allreduce shm)", s.name, k.what), goal: "-",
 								measured: fmt.Sprintf("%.4g vs %.4g %s (medians)", hm, sm, k.unit), ratio: fmt.Sprintf("%.2fx", r), info: true, known: true,
 							})
 						}
@@ -595,6 +601,9 @@ func benchTable(dir string, w io.Writer) error {
 		ar := l.m["allreduce"]
 		if ar == "" {
 			ar = "-"
+		}
+		if l.m["allreduce_flag"] == "auto" && ar != "none" {
+			ar = "auto: " + ar // the default's choice, apart from the runs that asked for it
 		}
 		k := key{l.m["config"], l.m["dtype"], int(l.num("np")), l.m["spans"], y, ar}
 		if seen[k] == nil {

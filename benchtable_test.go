@@ -195,11 +195,47 @@ func TestBenchTable(t *testing.T) {
 	table("with the sharded update", []string{
 		"| >= 1.60x | 0.0080 s -> 0.0032 s (medians; Allreduce 0% of the np 2 step; ratio: median over rounds) | 2.50x | PASS |",
 		"| >= 1.85x | 0.1000 s -> 0.0500 s (medians; Allreduce 0% of the np 2 step; ratio: median over rounds) | 2.00x | PASS |",
-		"what the sharded update buys (the default: each rank updates 1/N of the parameters and the ranks share them), default np 2: s/epoch with it / with the window's whole sum (--allreduce shm) | - | 0.0032 vs 0.004 s (medians) | 0.80x | info |",
+		"what the sharded update buys (--allreduce shard: each rank updates 1/N of the parameters and the ranks share them), default np 2: s/epoch with it / with the window's whole sum (--allreduce shm) | - | 0.0032 vs 0.004 s (medians) | 0.80x | info |",
 		"default np 2: median step with it / with the window's whole sum (--allreduce shm) | - | 100 vs 125 us (medians) | 0.80x | info |",
 		"large np 2: s/epoch with it / with the window's whole sum (--allreduce shm) | - | 0.05 vs 0.1 s (medians) | 0.50x | info |",
 		"through the shared-memory window (trainer bench --allreduce shm) vs a C loop of the same sum (collective/shm.h) doing a np 2 training step's GEMMs (OpenBLAS, one thread) between calls, 24451 floats (default gradient), np 2 | overhead <= 3% | 15.30 vs 10.00 us",
 		"| default | float32 | 2 | on | 5ms | shard | 0.0032 |",
+	})
+	// Lines that say what --allreduce asked: the default (auto) runs are
+	// the main ones whichever way they summed, and the runs that asked for
+	// shm, shard or mpi are compared with each other and with C.
+	var flagged strings.Builder
+	for _, l := range []string{
+		"config=default np=1 epoch_s=0.008 step_median_us=200 step_gflops=60 sgemm_peak_gflops=120 peak_share=0.5 rss_mib=30 allreduce=none allreduce_flag=auto",
+		"config=large np=1 epoch_s=0.1 step_gflops=60 sgemm_peak_gflops=120 peak_share=0.5 rss_mib=50 allreduce=none allreduce_flag=auto",
+		"config=default np=2 epoch_s=0.0045 step_median_us=110 allreduce_us=6 rss_mib=31 allreduce=shard allreduce_flag=auto",
+		"config=large np=2 epoch_s=0.052 allreduce_us=150 rss_mib=50 allreduce=shm allreduce_flag=auto",
+		"config=default np=2 epoch_s=0.005 step_median_us=125 allreduce_us=15.3 allreduce=shm allreduce_flag=shm",
+		"config=large np=2 epoch_s=0.05 allreduce_us=151.5 allreduce=shm allreduce_flag=shm",
+		"config=default np=2 epoch_s=0.0045 step_median_us=112 allreduce_us=6 allreduce=shard allreduce_flag=shard",
+		"config=large np=2 epoch_s=0.055 allreduce_us=80 allreduce=shard allreduce_flag=shard",
+		"config=default np=2 epoch_s=0.006 allreduce_us=16.2 allreduce=mpi allreduce_flag=mpi",
+		"config=large np=2 epoch_s=0.2 allreduce_us=135 allreduce=mpi allreduce_flag=mpi",
+		"config=default np=2 epoch_s=0.0044 spans=false allreduce=shard allreduce_flag=auto",
+		"config=default np=2 epoch_s=9 allreduce_us=15.8 yield=0s allreduce=shm allreduce_flag=shm",
+		"config=large np=2 epoch_s=9 allreduce_us=180 yield=0s allreduce=shm allreduce_flag=shm",
+		"config=lstm np=1 epoch_s=0.3 cpu_epoch_s=0.25 allreduce=none allreduce_flag=auto",
+	} {
+		flagged.WriteString("bench dtype=float32 " + l + "\n")
+	}
+	write(benchFileTrain, flagged.String())
+	table("with what --allreduce asked", []string{
+		"| >= 1.60x | 0.0080 s -> 0.0045 s (medians; Allreduce 0% of the np 2 step; ratio: median over rounds) | 1.78x | PASS |",
+		"| >= 1.85x | 0.1000 s -> 0.0520 s (medians; Allreduce 0% of the np 2 step; ratio: median over rounds) | 1.92x | PASS |",
+		"default np 2: s/epoch with it / with the window's whole sum (--allreduce shm) | - | 0.0045 vs 0.005 s (medians) | 0.90x | info |",
+		"large np 2: s/epoch with it / with the window's whole sum (--allreduce shm) | - | 0.055 vs 0.05 s (medians) | 1.10x | info |",
+		"(collective/shm.h) doing a np 2 training step's GEMMs (OpenBLAS, one thread) between calls, 24451 floats (default gradient), np 2 | overhead <= 3% | 15.30 vs 10.00 us",
+		"periodic yield off (trainer bench --yield 0), default gradient | overhead <= 3% | 15.80 vs 10.00 us",
+		"what the window buys, default gradient: the training loop's sum through it vs through MPI_Allreduce (same statistic) | - | 15.30 vs 16.20 us | 0.94x | info |",
+		"| - | 0.0045 s vs 0.0044 s (medians; ratio: median over rounds) | +2.3% | info |",
+		"| default | float32 | 2 | on | 5ms | auto: shard | 0.0045 |",
+		"| large | float32 | 2 | on | 5ms | auto: shm | 0.0520 |",
+		"| large | float32 | 2 | on | 5ms | shm | 0.0500 |",
 	})
 	os.Remove(filepath.Join(dir, benchFileARC))
 	if err := benchTable(dir, io.Discard); err == nil {

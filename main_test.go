@@ -232,7 +232,7 @@ func TestBadFlags(t *testing.T) {
 		{"zero lr", []string{"--lr", "0"}, "--lr 0"},
 		{"bad dtype", []string{"--dtype", "float16"}, "--dtype"},
 		{"bad scale", []string{"--scale", "log"}, "--scale"},
-		{"bad allreduce", []string{"--allreduce", "ring"}, `--allreduce "ring": must be one of shm, shard, mpi`},
+		{"bad allreduce", []string{"--allreduce", "ring"}, `--allreduce "ring": must be one of auto, shm, shard, mpi`},
 		{"bad layers", []string{"--layers", "128,x"}, "--layers"},
 		{"bad split", []string{"--train_frac", "0.9", "--val_frac", "0.2"}, "--train_frac"},
 		{"stray argument", []string{"extra"}, "extra"},

@@ -125,7 +125,7 @@ func trainTyped[T mlp.Float](w *world, cfg Config, ds *data.Dataset, run *runDir
 			}
 		}
 	}
-	red, err := withFault(newReducer(w.comm, cfg.Allreduce))
+	red, err := withFault(newReducer(w.comm, resolveSum(cfg.Allreduce, len(net.Params()), elemSize[T]())))
 	if err != nil {
 		return sharedError{err}
 	}

@@ -12,17 +12,17 @@ import (
 )
 
 // trainer bench says how its gradients were summed: through the window
-// with the sharded update (the default) or the window's whole sum when
-// the ranks share this host, with MPI_Allreduce when asked, nothing on one
-// rank.
+// with the sharded update (auto's choice for the default configuration) or
+// the window's whole sum when the ranks share this host, with
+// MPI_Allreduce when asked, nothing on one rank.
 func TestBenchSaysHowItSums(t *testing.T) {
 	for _, tc := range []struct {
 		np   int
 		args []string
 		want string
 	}{
-		{2, nil, "allreduce=shard"},
-		{2, []string{"--allreduce", "shm"}, "allreduce=shm"},
+		{2, nil, "allreduce=shard allreduce_flag=auto"}, // the default gradient: 98 KB
+		{2, []string{"--allreduce", "shm"}, "allreduce=shm allreduce_flag=shm"},
 		{2, []string{"--allreduce", "mpi"}, "allreduce=mpi"},
 		{1, nil, "allreduce=none"},
 	} {
@@ -36,7 +36,7 @@ func TestBenchSaysHowItSums(t *testing.T) {
 		}
 	}
 	r := runTrainer(t, 0, time.Minute, "bench", "--allreduce", "nccl")
-	if r.code != exitUsage || !strings.Contains(r.stderr, `--allreduce "nccl": want shm, shard or mpi`) {
+	if r.code != exitUsage || !strings.Contains(r.stderr, `--allreduce "nccl": want auto, shm, shard or mpi`) {
 		t.Errorf("--allreduce nccl: exit %d, stderr %q; want exit %d naming the flag", r.code, r.stderr, exitUsage)
 	}
 }
@@ -50,10 +50,10 @@ func TestShardedUpdateSameModel(t *testing.T) {
 	out := t.TempDir()
 	args := []string{"--epochs", "3", "--no_plots", "--checkpoint_every", "1"}
 	whole, _ := mustTrain(t, 2, out, "whole", append(args, "--allreduce", "shm")...)
-	shard, _ := mustTrain(t, 2, out, "shard", args...)
+	shard, _ := mustTrain(t, 2, out, "shard", append(args, "--allreduce", "shard")...)
 	mw, ms := mustRead(t, filepath.Join(whole, "model.json")), mustRead(t, filepath.Join(shard, "model.json"))
 	if len(mw) == 0 || !bytes.Equal(mw, ms) {
-		t.Fatal("--allreduce shm and shard (the default) wrote different model files at np 2")
+		t.Fatal("--allreduce shm and shard wrote different model files at np 2")
 	}
 	sameHistory(t, whole, shard)
 	cw, cs := listCheckpoints(whole), listCheckpoints(shard)
@@ -73,6 +73,30 @@ func TestShardedUpdateSameModel(t *testing.T) {
 			if !slices.Equal(a.Progress.OptBuffer[k], b.Progress.OptBuffer[k]) {
 				t.Fatalf("checkpoint %d: optimizer buffer %d differs: the state was not whole on rank 0", i, k)
 			}
+		}
+	}
+}
+
+// auto chooses the sharded update up to 1 MiB of gradient and the
+// window's whole sum above; the other values are kept.
+func TestResolveSum(t *testing.T) {
+	for _, tc := range []struct {
+		sum   string
+		n, es int
+		want  string
+	}{
+		{"auto", 24449, 4, "shard"},   // the default MLP
+		{"auto", 557057, 4, "shm"},    // the large one
+		{"auto", 1 << 18, 4, "shard"}, // 1 MiB exactly
+		{"auto", 1<<18 + 1, 4, "shm"},
+		{"auto", 1 << 17, 8, "shard"},
+		{"auto", 1<<17 + 1, 8, "shm"},
+		{"shm", 10, 4, "shm"},
+		{"shard", 1 << 30, 4, "shard"},
+		{"mpi", 10, 4, "mpi"},
+	} {
+		if got := resolveSum(tc.sum, tc.n, tc.es); got != tc.want {
+			t.Errorf("resolveSum(%q, %d, %d) = %q, want %q", tc.sum, tc.n, tc.es, got, tc.want)
 		}
 	}
 }

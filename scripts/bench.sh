@@ -34,9 +34,11 @@
 #      the default at np 2 once more without recording spans
 #      (--spans=false: what recording costs); both at np 2 once more with
 #      the window's whole sum (--allreduce shm: against the C figure of
-#      step 2, and what the default sharded update buys), once more
-#      summing with MPI_Allreduce (--allreduce mpi) and once more with the
-#      window's whole sum and the loop's periodic yield off (--yield 0);
+#      step 2), once more with the sharded update (--allreduce shard:
+#      what it buys against shm; --allreduce auto, the default, picks one
+#      of the two by the gradient's size), once more summing with
+#      MPI_Allreduce (--allreduce mpi) and once more with the window's
+#      whole sum and the loop's periodic yield off (--yield 0);
 #      the LSTM (and the transformer, where the trainer has it) at np 1;
 #   4. per round, when $TORCH has torch: PyTorch's epoch of the same large
 #      MLP, LSTM and transformer, one thread, the same OpenBLAS
@@ -179,6 +181,9 @@ for r in $(seq "$REPEATS"); do
 				log "round $r/$REPEATS: the same with the window's whole sum"
 				mpirun "${mpiflags[@]}" "${xflags[@]}" -np "$np" "$tmp/trainer" bench --config "$config" \
 					--epochs "$epochs" --warmup 2 --allreduce shm --peak_n 0 | sed "s/\$/ round=$r/" >>"$out/train.txt"
+				log "round $r/$REPEATS: the same with the sharded update"
+				mpirun "${mpiflags[@]}" "${xflags[@]}" -np "$np" "$tmp/trainer" bench --config "$config" \
+					--epochs "$epochs" --warmup 2 --allreduce shard --peak_n 0 | sed "s/\$/ round=$r/" >>"$out/train.txt"
 				log "round $r/$REPEATS: the same summing with MPI_Allreduce"
 				mpirun "${mpiflags[@]}" "${xflags[@]}" -np "$np" "$tmp/trainer" bench --config "$config" \
 					--epochs "$epochs" --warmup 2 --allreduce mpi --peak_n 0 | sed "s/\$/ round=$r/" >>"$out/train.txt"
