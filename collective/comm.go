@@ -309,14 +309,14 @@ type shardComm interface {
 // part of the sum on each rank: the last tail values are summed on every
 // rank, and of the m = len(buf)-tail before them each rank sums its own
 // slice, [lo, hi) = [m*Rank/Size, m*(Rank+1)/Size). The rest of buf is
-// left as it was. Every element has the same bits as after Allreduce32
-// through the window. ok is false, with nothing done, where the window
+// left as it was. An element of the slice is this rank's value plus the
+// others' in rank order, and the tail is summed in rank order from rank
+// 0, so every rank holds the same tail and the same inputs always give
+// the same bits. ok is false, with nothing done, where the window
 // cannot be used (SetSharedSum off, one rank, ranks on several hosts, a
 // sum longer than MaxSharedSum, no window), the same on every rank: sum
 // with Allreduce32 then. Every rank calls it with the same len(buf) and
-// tail, and, when ok, calls ShareShard32 or ShareShard64 before anything
-// else goes through the window (the next call reuses the memory the
-// others may still be reading).
+// tail.
 func ReduceShard32(c Comm, buf []float32, tail int) (lo, hi int, ok bool, err error) {
 	if len(buf) == 0 {
 		return 0, 0, false, argError("ReduceShard32", ErrEmptyBuffer, "")

@@ -30,8 +30,7 @@ type ShardReducer interface {
 	// tail values and this rank's slice [lo, hi) of the m = len(buf)-tail
 	// before them summed, with lo = m*Rank/Size and hi = m*(Rank+1)/Size;
 	// the rest of buf is left as it was. ok false: nothing was done, the
-	// same on every rank; the caller then uses SumFloat32. When ok, every
-	// rank calls a Share method next.
+	// same on every rank; the caller then uses SumFloat32.
 	ReduceShardFloat32(buf []float32, tail int) (lo, hi int, ok bool, err error)
 	ReduceShardFloat64(buf []float64, tail int) (lo, hi int, ok bool, err error)
 	// ShareShardFloat32 copies the other ranks' slices of buf (slices as
