@@ -13,7 +13,8 @@
 #   TORCH     the python with PyTorch 1.13 for the reference timings   [/usr/bin/python3]
 #
 # What runs (every round alternates the variants, so a disturbance from
-# other work on the machine hits them alike):
+# other work on the machine hits them alike, and starts the np 2 variants
+# of a configuration one further than the round before):
 #   1. go test -bench 'Step' -benchmem in mlp/ (the training step at both
 #      configurations, float32 and float64: GFLOP/s and allocations), COUNT
 #      times, summarized by benchstat; and BenchmarkEpochTrace (epochs
@@ -174,28 +175,24 @@ for r in $(seq "$REPEATS"); do
 		for config in default large; do
 			epochs=40
 			[[ $config == large ]] && epochs=8
-			log "round $r/$REPEATS: trainer bench --config $config, np $np"
-			mpirun "${mpiflags[@]}" "${xflags[@]}" -np "$np" "$tmp/trainer" bench --config "$config" \
-				--epochs "$epochs" --warmup 2 | sed "s/\$/ round=$r/" >>"$out/train.txt"
+			# At np 2 the variants of a configuration run one after the
+			# other, starting one further in each round: a variant's place
+			# in the round (the first np 2 run after the np 1 ones measured
+			# up to 5% slower at large) is spread over all of them. The
+			# default (no flag) also measures the GEMM peak after training.
+			variants=("")
 			if [[ $np == 2 ]]; then
-				log "round $r/$REPEATS: the same with the window's whole sum"
-				mpirun "${mpiflags[@]}" "${xflags[@]}" -np "$np" "$tmp/trainer" bench --config "$config" \
-					--epochs "$epochs" --warmup 2 --allreduce shm --peak_n 0 | sed "s/\$/ round=$r/" >>"$out/train.txt"
-				log "round $r/$REPEATS: the same with the sharded update"
-				mpirun "${mpiflags[@]}" "${xflags[@]}" -np "$np" "$tmp/trainer" bench --config "$config" \
-					--epochs "$epochs" --warmup 2 --allreduce shard --peak_n 0 | sed "s/\$/ round=$r/" >>"$out/train.txt"
-				log "round $r/$REPEATS: the same summing with MPI_Allreduce"
-				mpirun "${mpiflags[@]}" "${xflags[@]}" -np "$np" "$tmp/trainer" bench --config "$config" \
-					--epochs "$epochs" --warmup 2 --allreduce mpi --peak_n 0 | sed "s/\$/ round=$r/" >>"$out/train.txt"
-				log "round $r/$REPEATS: the window's whole sum with the loop's periodic yield off"
-				mpirun "${mpiflags[@]}" "${xflags[@]}" -np "$np" "$tmp/trainer" bench --config "$config" \
-					--epochs "$epochs" --warmup 2 --yield 0 --allreduce shm --peak_n 0 | sed "s/\$/ round=$r/" >>"$out/train.txt"
+				variants+=("--allreduce shm" "--allreduce shard" "--allreduce mpi" "--yield 0 --allreduce shm")
+				[[ $config == default ]] && variants+=("--spans=false")
 			fi
-			if [[ $config == default && $np == 2 ]]; then
-				log "round $r/$REPEATS: the same without recording spans"
+			n=${#variants[@]}
+			for ((i = 0; i < n; i++)); do
+				read -r -a vargs <<<"${variants[(i + r - 1) % n]}"
+				((${#vargs[@]} > 0)) && vargs+=(--peak_n 0)
+				log "round $r/$REPEATS: trainer bench --config $config, np $np ${vargs[*]}"
 				mpirun "${mpiflags[@]}" "${xflags[@]}" -np "$np" "$tmp/trainer" bench --config "$config" \
-					--epochs "$epochs" --warmup 2 --spans=false --peak_n 0 | sed "s/\$/ round=$r/" >>"$out/train.txt"
-			fi
+					--epochs "$epochs" --warmup 2 "${vargs[@]}" | sed "s/\$/ round=$r/" >>"$out/train.txt"
+			done
 		done
 	done
 	if ((torch)); then
