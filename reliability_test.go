@@ -28,33 +28,19 @@ var longArgs = []string{"--epochs", "400", "--hidden_dim", "32", "--patience", "
 // takes about a second to pass a SIGTERM on to the ranks.
 var signalArgs = []string{"--epochs", "160", "--layers", "256,256", "--patience", "0", "--no_plots", "--quiet"}
 
-// startTrainer starts the trainer under mpirun without waiting.
-func startTrainer(t *testing.T, ctx context.Context, np int, args ...string) (*exec.Cmd, *bytes.Buffer) {
-	t.Helper()
-	mpirun.Require(t)
-	cmd, err := mpirun.Command(ctx, np, trainerBin, args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	return cmd, &out
-}
-
-// startSlowTrainer is startTrainer with every rank sleeping ms
-// milliseconds before each gradient Allreduce (MPITRAIN_FAULT=slow@MS), so
-// the run is still training when the test interrupts it, however fast the
-// machine; the numbers it computes are those of a run at full speed.
+// startSlowTrainer starts the trainer under mpirun without waiting, every
+// rank sleeping ms milliseconds before each gradient Allreduce
+// (MPITRAIN_FAULT=slow@MS), so the run is still training when the test
+// interrupts it, however fast the machine; the numbers it computes are
+// those of a run at full speed.
 func startSlowTrainer(t *testing.T, ctx context.Context, np, ms int, args ...string) (*exec.Cmd, *bytes.Buffer) {
 	t.Helper()
 	cmd, out := startTrainerEnv(t, ctx, np, []string{faultEnv + "=slow@" + strconv.Itoa(ms)}, args...)
 	return cmd, out
 }
 
-// startTrainerEnv is startTrainer with env added to every rank's environment.
+// startTrainerEnv starts the trainer under mpirun without waiting, with env
+// added to every rank's environment.
 func startTrainerEnv(t *testing.T, ctx context.Context, np int, env []string, args ...string) (*exec.Cmd, *bytes.Buffer) {
 	t.Helper()
 	mpirun.Require(t)

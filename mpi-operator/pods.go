@@ -66,7 +66,7 @@ func RenderWith(dir string, ch Changes) ([]Object, error) {
 	}
 	var ops []op
 	if ch.Workers < 0 {
-		return nil, fmt.Errorf("Worker replicas %d: want at least 1", ch.Workers)
+		return nil, fmt.Errorf("the Worker's replicas %d: want at least 1", ch.Workers)
 	}
 	if ch.Workers > 0 {
 		i := slices.Index(launcher.Args, "-np")
