@@ -227,6 +227,7 @@ type benchResult struct {
 	cpu                    []float64 // this process's CPU time (user + system) per measured epoch
 	switches               float64   // context switches (voluntary + involuntary) per measured step
 	samples                int       // training samples per epoch, all ranks
+	sum                    string    // --allreduce as resolved for this gradient: shm, shard or mpi
 	rec                    *trace.Recorder
 	clock                  traceClock
 }
@@ -267,11 +268,7 @@ func runBench(w *world, o benchOptions) (string, error) {
 		}
 		sum = "mpi"
 		if collective.SharedSum(w.comm) {
-			es := 4
-			if o.dtype == "float64" {
-				es = 8
-			}
-			sum = resolveSum(o.sum, bc.arch.NumParams(), es) // shm or shard
+			sum = r.sum // shm or shard
 		}
 	}
 	var ru syscall.Rusage
@@ -427,7 +424,8 @@ func benchTrain[T mlp.Float](w *world, bc *benchConfig, cfg Config, ds *data.Dat
 		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 		usage = append(usage, ru)
 	}
-	res, _, err := mlp.Run(net, train, val, shards, newReducer(w.comm, resolveSum(o.sum, len(net.Params()), elemSize[T]())), cfg.trainConfig(), nil, hooks)
+	r.sum = resolveSum(o.sum, len(net.Params()), elemSize[T]())
+	res, _, err := mlp.Run(net, train, val, shards, newReducer(w.comm, r.sum), cfg.trainConfig(), nil, hooks)
 	if err != nil {
 		return r, err
 	}

@@ -78,8 +78,7 @@ func TestBenchTable(t *testing.T) {
 	write(benchFileARGo, "BenchmarkAllreduce/default_24451floats 2000 15000 ns/op 15.10 us/call\nBenchmarkAllreduce/large_557059floats-2 2000 195000 ns/op 195 us/call\n")
 	write(benchFileARC, "allreduce count=24451 type=float np=2 iters=2000 us_per_call=15.00 fastest_us_median=14.00\nallreduce count=24451 type=float np=2 iters=2000 us_per_call=16.00 fastest_us_median=15.00 evict=537856\n"+
 		"allreduce count=557059 type=float np=2 iters=2000 us_per_call=150 fastest_us_median=140\nallreduce count=557059 type=float np=2 iters=2000 us_per_call=160 fastest_us_median=150 evict=15330464\n")
-	var train strings.Builder
-	for _, l := range []string{
+	write(benchFileTrain, benchLines("", []string{
 		"config=default dtype=float32 np=1 epoch_s=0.008 step_gflops=60 sgemm_peak_gflops=120 peak_share=0.5 rss_mib=30",
 		"config=default dtype=float32 np=2 epoch_s=0.004 step_gflops=100 sgemm_peak_gflops=120 peak_share=0.4 rss_mib=31 allreduce_share=0.1 allreduce_us=15.3",
 		"config=default dtype=float32 np=2 epoch_s=0.0039 spans=false",
@@ -89,10 +88,7 @@ func TestBenchTable(t *testing.T) {
 		// the loop's yield off: its own rows, in no other figure
 		"config=default dtype=float32 np=2 epoch_s=9 allreduce_us=15.8 yield=0s",
 		"config=large dtype=float32 np=2 epoch_s=9 allreduce_us=180 yield=0s",
-	} {
-		train.WriteString("bench " + l + "\n")
-	}
-	write(benchFileTrain, train.String())
+	}))
 	write(benchFileTorch, "pytorch model=large epoch_s=0.2 cpu_epoch_s=0.2 round=\npytorch model=lstm epoch_s=0.6 cpu_epoch_s=0.5 round=\n")
 	write(benchFileTrace, "BenchmarkEpochTrace-2 40 1 ns/op 13 ms-off 13.4 ms-on 0.5 trace-cpu-% 3.0 trace-wall-% 0 B/op 0 allocs/op\n")
 	write(benchFilePeak, `peak n=1024 sgemm_gflops=240 dgemm_gflops=100 blas="OpenBLAS 0.3.21 (Cooperlake kernels, 1 thread)"`+"\n")
@@ -204,8 +200,7 @@ func TestBenchTable(t *testing.T) {
 	// Lines that say what --allreduce asked: the default (auto) runs are
 	// the main ones whichever way they summed, and the runs that asked for
 	// shm, shard or mpi are compared with each other and with C.
-	var flagged strings.Builder
-	for _, l := range []string{
+	write(benchFileTrain, benchLines("dtype=float32 ", []string{
 		"config=default np=1 epoch_s=0.008 step_median_us=200 step_gflops=60 sgemm_peak_gflops=120 peak_share=0.5 rss_mib=30 allreduce=none allreduce_flag=auto",
 		"config=large np=1 epoch_s=0.1 step_gflops=60 sgemm_peak_gflops=120 peak_share=0.5 rss_mib=50 allreduce=none allreduce_flag=auto",
 		"config=default np=2 epoch_s=0.0045 step_median_us=110 allreduce_us=6 rss_mib=31 allreduce=shard allreduce_flag=auto",
@@ -220,10 +215,7 @@ func TestBenchTable(t *testing.T) {
 		"config=default np=2 epoch_s=9 allreduce_us=15.8 yield=0s allreduce=shm allreduce_flag=shm",
 		"config=large np=2 epoch_s=9 allreduce_us=180 yield=0s allreduce=shm allreduce_flag=shm",
 		"config=lstm np=1 epoch_s=0.3 cpu_epoch_s=0.25 allreduce=none allreduce_flag=auto",
-	} {
-		flagged.WriteString("bench dtype=float32 " + l + "\n")
-	}
-	write(benchFileTrain, flagged.String())
+	}))
 	table("with what --allreduce asked", []string{
 		"| >= 1.60x | 0.0080 s -> 0.0045 s (medians; Allreduce 0% of the np 2 step; ratio: median over rounds) | 1.78x | PASS |",
 		"| >= 1.85x | 0.1000 s -> 0.0520 s (medians; Allreduce 0% of the np 2 step; ratio: median over rounds) | 1.92x | PASS |",
@@ -241,4 +233,14 @@ func TestBenchTable(t *testing.T) {
 	if err := benchTable(dir, io.Discard); err == nil {
 		t.Error("a missing results file: want an error")
 	}
+}
+
+// benchLines is the results file of trainer bench lines "bench " + prefix
+// + each of lines.
+func benchLines(prefix string, lines []string) string {
+	var b strings.Builder
+	for _, l := range lines {
+		b.WriteString("bench " + prefix + l + "\n")
+	}
+	return b.String()
 }

@@ -42,18 +42,14 @@ type shardFault struct {
 }
 
 func (f shardFault) ReduceShardFloat32(b []float32, tail int) (int, int, bool, error) {
-	if f.poison(len(b)) {
-		b[0] = float32(math.NaN())
-	}
+	f.inject32(b)
 	lo, hi, ok, err := f.inner.ReduceShardFloat32(b, tail)
 	f.done = !ok && err == nil
 	return lo, hi, ok, err
 }
 
 func (f shardFault) ReduceShardFloat64(b []float64, tail int) (int, int, bool, error) {
-	if f.poison(len(b)) {
-		b[0] = math.NaN()
-	}
+	f.inject64(b)
 	lo, hi, ok, err := f.inner.ReduceShardFloat64(b, tail)
 	f.done = !ok && err == nil
 	return lo, hi, ok, err
@@ -131,16 +127,26 @@ func (f *faultReducer) poison(n int) bool {
 	return hit
 }
 
-func (f *faultReducer) SumFloat32(b []float32) error {
+// inject32 and inject64 put the NaN into b when this is the call to
+// poison.
+func (f *faultReducer) inject32(b []float32) {
 	if f.poison(len(b)) {
 		b[0] = float32(math.NaN())
 	}
+}
+
+func (f *faultReducer) inject64(b []float64) {
+	if f.poison(len(b)) {
+		b[0] = math.NaN()
+	}
+}
+
+func (f *faultReducer) SumFloat32(b []float32) error {
+	f.inject32(b)
 	return f.Reducer.SumFloat32(b)
 }
 
 func (f *faultReducer) SumFloat64(b []float64) error {
-	if f.poison(len(b)) {
-		b[0] = math.NaN()
-	}
+	f.inject64(b)
 	return f.Reducer.SumFloat64(b)
 }

@@ -308,11 +308,11 @@ func (t *Trainer[T]) Step(idx []int) (float64, error) {
 			return loss, fmt.Errorf("mlp: parameter share at epoch %d, step %d: %w", t.epoch, t.step, err)
 		}
 		if bad >= 0 {
-			return loss, fmt.Errorf("%w gradient %g (parameter %d) at epoch %d, step %d", ErrNonFinite, val, bad, t.epoch, t.step)
+			return loss, t.badGradient(val, bad)
 		}
 	default:
 		if bad := firstNonFinite(grads); bad >= 0 {
-			return loss, fmt.Errorf("%w gradient %g (parameter %d) at epoch %d, step %d", ErrNonFinite, grads[bad]*scale, bad, t.epoch, t.step)
+			return loss, t.badGradient(float64(grads[bad]*scale), bad)
 		}
 		if scaled {
 			stepper.stepScaled(net.Params(), grads, scale)
@@ -340,6 +340,13 @@ func (t *Trainer[T]) Step(idx []int) (float64, error) {
 	t.Timing.Steps++
 	t.Timing.Samples += rows
 	return loss, nil
+}
+
+// badGradient is the error of a step whose scaled gradient is val, not
+// finite, at parameter bad: the same text whether the step was sharded or
+// not.
+func (t *Trainer[T]) badGradient(val float64, bad int) error {
+	return fmt.Errorf("%w gradient %g (parameter %d) at epoch %d, step %d", ErrNonFinite, val, bad, t.epoch, t.step)
 }
 
 // SyncState makes the optimizer's state whole on every rank after sharded
