@@ -27,6 +27,13 @@ static int allreduce_in_place(void *buf, int count, MPI_Datatype type, MPI_Op op
 	return MPI_Allreduce(MPI_IN_PLACE, buf, count, type, op, comm);
 }
 static int any_source(void) { return MPI_ANY_SOURCE; }
+// thread_main is MPI_Is_thread_main's flag (0 or 1), or its error code
+// negated: the flag lives in C, so the check before every collective
+// allocates nothing in Go.
+static int thread_main(void) {
+	int flag = 0, rc = MPI_Is_thread_main(&flag);
+	return rc != MPI_SUCCESS ? -rc : flag;
+}
 static MPI_Comm comm_null(void) { return MPI_COMM_NULL; }
 
 // probe_bytes is MPI_Iprobe with the matched message's source and size
@@ -184,9 +191,9 @@ func (w *world) enter(call string) error {
 	if w.finalized {
 		return argError(call, ErrFinalized, "")
 	}
-	var main C.int
-	if err := check("MPI_Is_thread_main", C.MPI_Is_thread_main(&main)); err != nil {
-		return err
+	main := C.thread_main()
+	if main < 0 {
+		return check("MPI_Is_thread_main", -main)
 	}
 	if main == 0 {
 		return argError(call, ErrNotMainThread, "call Comm methods from the main goroutine")

@@ -96,11 +96,12 @@ func (w *world) shareShard(buf unsafe.Pointer, n, es, bad int, val float64) (int
 	if !ok {
 		return -1, 0, argError("ShareShard", ErrNoWindow, "")
 	}
-	st := C.shm_status{index: C.longlong(bad), value: C.double(val)}
+	st := &w.shm.win.status // C memory: the call allocates nothing
+	st.index, st.value = C.longlong(bad), C.double(val)
 	if bad < 0 {
 		st.index = -1
 	}
-	err = check("MPI_Barrier", C.shm_share(w.shm.win, buf, C.long(n), C.int(es), &st))
+	err = check("MPI_Barrier", C.shm_share(w.shm.win, buf, C.long(n), C.int(es), 1))
 	return int(st.index), float64(st.value), err
 }
 

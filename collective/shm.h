@@ -29,7 +29,9 @@ typedef struct {
 // must not overwrite what a slower rank is still reading from the last
 // one. The barrier of the call in between separates the two uses of an
 // area. area is the area the last call used; every rank makes the same
-// calls, so they agree on it.
+// calls, so they agree on it. status is shm_share's status, in and out
+// (C memory, so that Go passes no pointer of its own and allocates
+// nothing).
 typedef struct {
 	MPI_Comm node;
 	MPI_Win win;
@@ -37,6 +39,7 @@ typedef struct {
 	int np, rank;
 	size_t cap;
 	int area;
+	shm_status status;
 } shm;
 
 // shm_area is area k of rank q's segment.
@@ -170,11 +173,12 @@ static int shm_reduce(shm *s, void *buf, long n, long tail, int es) {
 
 // shm_share gives every rank every rank's chunk of buf, n elements of es
 // bytes (chunk q: [n*q/np, n*(q+1)/np)): each rank publishes its own and
-// copies the others'. With st not NULL the ranks also exchange a status:
-// on return *st is the one with the lowest non-negative index over the
+// copies the others'. With exchange set the ranks also exchange s->status:
+// on return it is the one with the lowest non-negative index over the
 // ranks, this rank's own included (index -1 if none has one).
-static int shm_share(shm *s, void *buf, long n, int es, shm_status *st) {
+static int shm_share(shm *s, void *buf, long n, int es, int exchange) {
 	int np = s->np, r = s->rank, rc, k = shm_next(s);
+	shm_status *st = exchange ? &s->status : NULL;
 	char *b = buf, *mine = shm_area(s, r, k);
 	long lo = n * r / np, hi = n * (r + 1) / np;
 	memcpy(mine + lo * es, b + lo * es, (size_t)(hi - lo) * es);
@@ -199,7 +203,7 @@ static int shm_share(shm *s, void *buf, long n, int es, shm_status *st) {
 // the same bits.
 static int shm_sum(shm *s, void *buf, long n, int es) {
 	int rc = shm_reduce(s, buf, n, 0, es);
-	return rc != MPI_SUCCESS ? rc : shm_share(s, buf, n, es, NULL);
+	return rc != MPI_SUCCESS ? rc : shm_share(s, buf, n, es, 0);
 }
 
 #endif

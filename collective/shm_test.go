@@ -371,3 +371,35 @@ func TestShareShardBackToBack(t *testing.T) {
 		t.Fatalf("rank %d of %d: %v", rank, size, err)
 	}
 }
+
+// TestShardedSumAllocs: the sums the training step calls on every step,
+// the window's whole sum and its two halves, allocate nothing once the
+// window is made.
+func TestShardedSumAllocs(t *testing.T) {
+	if !withMPI() || comm.Size() < 2 {
+		return // no window: TestShardedSum covers the refusal
+	}
+	grad, params := make([]float32, 1003), make([]float32, 1000)
+	var allocs float64
+	err := call(func() (err error) {
+		keep := func(e error) {
+			if err == nil {
+				err = e
+			}
+		}
+		allocs = testing.AllocsPerRun(50, func() {
+			keep(comm.Allreduce32(grad, Sum))
+			_, _, _, e := ReduceShard32(comm, grad, 3)
+			keep(e)
+			_, _, e = ShareShard32(comm, params, -1, 0)
+			keep(e)
+		})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if allocs != 0 {
+		t.Errorf("rank %d: %v allocations per Allreduce32, ReduceShard32 and ShareShard32, want 0", comm.Rank(), allocs)
+	}
+}
