@@ -59,7 +59,7 @@ unit:
 	$(GO) test -count=1 -tags nompi -run '^FuzzTrainFlags$$' .
 
 mpitest: build
-	bash scripts/mpitest.sh 1 2 3 4
+	PKGS="./collective ./collective/cref" bash scripts/mpitest.sh 1 2 3 4
 
 # The rehearsal needs root (network namespaces, sshd); CI runs as root.
 rehearsal: build

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"mpitrain/collective"
+	"mpitrain/collective/cref"
 	"mpitrain/data"
 	"mpitrain/mlp"
 	"mpitrain/mlp/cblas"
@@ -90,6 +91,17 @@ whole sum), mpi (MPI_Allreduce: --allreduce mpi, or ranks on several
 hosts) or none (one rank); allreduce_flag= is what --allreduce asked
 (auto, the default, chooses shard or shm by the gradient's size).
 
+With --c_reference (an MLP configuration, float32, two ranks or more,
+--allreduce shm or mpi), each rank also runs, after each epoch, the C
+reference loop in its own process (collective/cref): the buffer zeroed,
+the configuration's forward and backward GEMMs on its shard, the same
+sum (the window's, or MPI_Allreduce), the finite check and Adam's pass
+over the parameters, all in C, as many calls as the epoch had steps. The line
+then has c_allreduce_us, the same statistic for the C calls: the median
+over calls of the fastest rank's time. Both sides run on the same cores
+and the same window, so allreduce_us / c_allreduce_us is the Go side's
+own cost. Epoch, CPU and context-switch figures leave the C calls out.
+
 Flags (-flag and --flag are the same):
 `
 
@@ -104,7 +116,8 @@ type benchOptions struct {
 	spans    bool
 	trace    string
 	yield    time.Duration
-	sum      string // --allreduce: shm | mpi
+	sum      string // --allreduce: auto | shm | shard | mpi
+	cref     bool   // --c_reference: the C loop after each epoch
 }
 
 func parseBenchFlags(args []string, out io.Writer) (benchOptions, error) {
@@ -120,6 +133,7 @@ func parseBenchFlags(args []string, out io.Writer) (benchOptions, error) {
 	fs.StringVar(&o.trace, "trace", o.trace, "also write the timeline to `FILE` (Chrome trace-event JSON, as trainer --trace)")
 	fs.DurationVar(&o.yield, "yield", o.yield, "how often the training loop yields to the Go scheduler, as the trainer does every 5ms; 0 never (to measure what the yield does)")
 	fs.StringVar(&o.sum, "allreduce", o.sum, "how the ranks sum gradients on one host, as trainer --allreduce: auto | shm | shard | mpi")
+	fs.BoolVar(&o.cref, "c_reference", o.cref, "after each epoch, time the same sum in a C loop doing the step's GEMMs, in this process (c_allreduce_us; MLP configurations, float32, --allreduce shm or mpi, 2 ranks or more)")
 	if err := parseFlags(fs, args); err != nil {
 		return o, err
 	}
@@ -144,6 +158,12 @@ func parseBenchFlags(args []string, out io.Writer) (benchOptions, error) {
 		return o, usagef("--yield %v: want 0 (never) to 1m", o.yield)
 	case o.sum != "auto" && o.sum != "shm" && o.sum != "shard" && o.sum != "mpi":
 		return o, usagef("--allreduce %q: want auto, shm, shard or mpi", o.sum)
+	case o.cref && lookupBench(o.config).arch.Kind() != mlp.ModelMLP:
+		return o, usagef("--c_reference: the C loop does an MLP's GEMMs; --config %s is not an MLP", o.config)
+	case o.cref && o.dtype != "float32":
+		return o, usagef("--c_reference: the C loop sums float32; not --dtype %s", o.dtype)
+	case o.cref && o.sum != "shm" && o.sum != "mpi":
+		return o, usagef("--c_reference compares the whole sum: use it with --allreduce shm or mpi, not %s", o.sum)
 	}
 	return o, nil
 }
@@ -206,6 +226,9 @@ func benchMain(args []string, stdout, stderr io.Writer) error {
 		helpOut = stdout
 	}
 	o, err := parseBenchFlags(args, helpOut)
+	if err == nil && o.cref && comm.Size() < 2 {
+		err = usagef("--c_reference needs 2 ranks or more (one rank sums nothing): start it with mpirun -np 2")
+	}
 	if err != nil {
 		_ = comm.Finalize()
 		if !w.root {
@@ -224,6 +247,7 @@ func benchMain(args []string, stdout, stderr io.Writer) error {
 // benchResult is what one rank measured, in seconds per epoch.
 type benchResult struct {
 	epoch, step, allreduce []float64 // per measured epoch
+	cSum                   []float64 // --c_reference: each C sum's seconds, measured epochs
 	cpu                    []float64 // this process's CPU time (user + system) per measured epoch
 	switches               float64   // context switches (voluntary + involuntary) per measured step
 	samples                int       // training samples per epoch, all ranks
@@ -284,6 +308,15 @@ func runBench(w *world, o benchOptions) (string, error) {
 	if err := w.comm.Allgather64(mine, all); err != nil {
 		return "", err
 	}
+	// The C loop's calls: per call the fastest rank's time (every rank
+	// made the same calls), as allreduce_us is for the training loop's.
+	cUS := 0.0
+	if o.cref {
+		if err := w.comm.Allreduce64(r.cSum, collective.Min); err != nil {
+			return "", err
+		}
+		cUS = benchMedian(r.cSum) * 1e6
+	}
 	epoch, step, share := make([]float64, n), make([]float64, n), make([]float64, n)
 	rssMax, cpuMax, swMax := 0.0, 0.0, 0.0
 	for rank := 0; rank < size; rank++ {
@@ -343,10 +376,10 @@ func runBench(w *world, o benchOptions) (string, error) {
 	}
 	return fmt.Sprintf("bench config=%s arch=%s dtype=%s np=%d batch=%d epochs=%d warmup=%d samples=%d gflop_per_epoch=%.4f "+
 		"epoch_s=%.6f step_s=%.6f samples_per_s=%.0f step_gflops=%.2f sgemm_peak_gflops=%.2f dgemm_peak_gflops=%.2f "+
-		"peak_share=%.4f allreduce_share=%.4f allreduce_us=%.2f wait_share=%.4f step_median_us=%.2f cpu_epoch_s=%.6f switches_per_step=%.3f spans=%v yield=%v allreduce=%s allreduce_flag=%s rss_mib=%.1f blas=%q",
+		"peak_share=%.4f allreduce_share=%.4f allreduce_us=%.2f wait_share=%.4f step_median_us=%.2f cpu_epoch_s=%.6f switches_per_step=%.3f spans=%v yield=%v allreduce=%s allreduce_flag=%s c_reference=%v c_allreduce_us=%.2f rss_mib=%.1f blas=%q",
 		bc.name, strings.ReplaceAll(bc.arch.String(), " ", "-"), o.dtype, size, bc.batch, o.epochs, o.warmup, r.samples, flops/1e9,
 		epochS, stepS, float64(r.samples)/epochS, gflops, sPeak, dPeak,
-		peakShare, benchMedian(share), arUS, waitShare, stepUS, cpuMax, swMax, o.spans, o.yield, sum, o.sum, rssMax, cblas.Name()), nil
+		peakShare, benchMedian(share), arUS, waitShare, stepUS, cpuMax, swMax, o.spans, o.yield, sum, o.sum, o.cref, cUS, rssMax, cblas.Name()), nil
 }
 
 // spanStats returns, over the epochs after the first warmup ones, the
@@ -415,17 +448,44 @@ func benchTrain[T mlp.Float](w *world, bc *benchConfig, cfg Config, ds *data.Dat
 		r.rec = newTraceRecorder(cfg.Epochs, len(shards(0)))
 		hooks.Trace = r.rec
 	}
-	// This process's CPU time and context switches at the end of each epoch.
-	usage := make([]syscall.Rusage, 0, cfg.Epochs+1)
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	usage = append(usage, ru)
-	hooks.OnEpoch = func(mlp.EpochStats, *mlp.Trainer[T], *mlp.Progress[T]) {
-		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-		usage = append(usage, ru)
-	}
 	r.sum = resolveSum(o.sum, len(net.Params()), elemSize[T]())
-	res, _, err := mlp.Run(net, train, val, shards, newReducer(w.comm, r.sum), cfg.trainConfig(), nil, hooks)
+	reducer := newReducer(w.comm, r.sum)
+	// --c_reference: the C loop of the same sum, after each epoch.
+	var ref *cref.Loop
+	var refErr error
+	if o.cref {
+		a := bc.arch
+		widths := slices.Concat([]int{a.In}, a.Hidden, []int{a.Out})
+		if ref, err = cref.New(w.comm, widths, mlp.ShardRows(cfg.BatchSize, size), mlp.ReduceLen(len(net.Params())), r.sum == "shm"); err != nil {
+			return r, err
+		}
+		defer ref.Free()
+		ref.Update = true // zero the buffer, check and Adam's pass, as the step does
+	}
+	// This process's CPU time and context switches at the start and end
+	// of each epoch (the C loop runs between the two).
+	starts := make([]syscall.Rusage, 1, cfg.Epochs+1)
+	ends := make([]syscall.Rusage, 0, cfg.Epochs)
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &starts[0])
+	hooks.OnEpoch = func(mlp.EpochStats, *mlp.Trainer[T], *mlp.Progress[T]) {
+		var ru syscall.Rusage
+		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+		ends = append(ends, ru)
+		if ref != nil && refErr == nil {
+			epoch := len(ends) - 1
+			each := make([]float64, len(shards(epoch)))
+			refErr = ref.Run(each)
+			if epoch >= o.warmup {
+				r.cSum = append(r.cSum, each...)
+			}
+			_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+		}
+		starts = append(starts, ru)
+	}
+	res, _, err := mlp.Run(net, train, val, shards, reducer, cfg.trainConfig(), nil, hooks)
+	if err == nil {
+		err = refErr
+	}
 	if err != nil {
 		return r, err
 	}
@@ -433,22 +493,23 @@ func benchTrain[T mlp.Float](w *world, bc *benchConfig, cfg Config, ds *data.Dat
 	cpuS := func(u syscall.Rusage) float64 {
 		return float64(syscall.TimevalToNsec(u.Utime)+syscall.TimevalToNsec(u.Stime)) / 1e9
 	}
-	steps := 0
+	steps, switches := 0, int64(0)
 	for i, h := range res.History[min(warmup, len(res.History)):] {
 		r.epoch = append(r.epoch, h.Seconds)
 		r.step = append(r.step, h.Compute+h.Allreduce)
 		r.allreduce = append(r.allreduce, h.Allreduce)
 		r.samples = h.Samples
-		if e := warmup + i + 1; e < len(usage) {
-			r.cpu = append(r.cpu, cpuS(usage[e])-cpuS(usage[e-1]))
+		if e := warmup + i; e < len(ends) {
+			r.cpu = append(r.cpu, cpuS(ends[e])-cpuS(starts[e]))
+			switches += ends[e].Nvcsw + ends[e].Nivcsw - starts[e].Nvcsw - starts[e].Nivcsw
 		}
 		steps += len(shards(warmup + i))
 	}
 	if len(r.epoch) == 0 {
 		return r, fmt.Errorf("bench: training stopped after %d epochs, before the measured ones", len(res.History))
 	}
-	if last, first := usage[len(usage)-1], usage[min(warmup, len(usage)-1)]; steps > 0 {
-		r.switches = float64(last.Nvcsw+last.Nivcsw-first.Nvcsw-first.Nivcsw) / float64(steps)
+	if steps > 0 {
+		r.switches = float64(switches) / float64(steps)
 	}
 	return r, nil
 }

@@ -229,6 +229,10 @@ func benchTable(dir string, w io.Writer) error {
 			mainSum = "shard"
 		}
 	}
+	// Runs with --c_reference (c_reference=true) time the C loop between
+	// their epochs: they count only where asked for (ref), never as the
+	// plain runs of their kind.
+	isRef := func(l kv) bool { return l.m["c_reference"] == "true" }
 	match := func(l kv, config string, np int, spans bool, yield string, sum string) bool {
 		y := l.m["yield"]
 		if y == "5ms" {
@@ -244,7 +248,25 @@ func benchTable(dir string, w io.Writer) error {
 			a = "main"
 		}
 		return l.m["config"] == config && l.m["dtype"] == "float32" && int(l.num("np")) == np && (l.m["spans"] != "false") == spans && y == yield &&
-			a == sum
+			a == sum && !isRef(l)
+	}
+	// refRuns: the --c_reference runs of a configuration at np 2 with the
+	// given yield and --allreduce, the training loop's figure and the C
+	// loop's from the same run, by round.
+	refRuns := func(config, yield, sum string) (goUS, cUS map[string][]float64) {
+		goUS, cUS = map[string][]float64{}, map[string][]float64{}
+		for _, l := range train {
+			y := l.m["yield"]
+			if y == "5ms" {
+				y = ""
+			}
+			if isRef(l) && l.m["config"] == config && l.m["dtype"] == "float32" && int(l.num("np")) == 2 && l.m["spans"] != "false" &&
+				y == yield && l.m["allreduce_flag"] == sum {
+				goUS[l.m["round"]] = append(goUS[l.m["round"]], l.num("allreduce_us"))
+				cUS[l.m["round"]] = append(cUS[l.m["round"]], l.num("c_allreduce_us"))
+			}
+		}
+		return goUS, cUS
 	}
 	byRoundY := func(config string, np int, spans bool, yield string, sum string, key string) map[string][]float64 {
 		v := map[string][]float64{}
@@ -378,6 +400,33 @@ func benchTable(dir string, w io.Writer) error {
 			// written between them, and back to back, for context.
 			const stepWhat = "doing a np 2 training step's GEMMs (OpenBLAS, one thread) between calls"
 			const perCall = "per call the fastest rank's time in it, the rank that did not wait; medians over calls and rounds"
+			// The same comparison inside one process (--c_reference): the
+			// training loop's sum and the C loop's after each epoch, on the
+			// same cores and window. Where these runs exist they are the
+			// targets, and the comparisons across separate mpirun jobs
+			// below are context: on a VM two jobs can land on vCPUs of
+			// different speed.
+			nIn := 0
+			for _, v := range []struct{ yield, sum, what string }{
+				{"", "shm", "the training loop's gradient sum through the shared-memory window (trainer bench --allreduce shm)"},
+				{"", "mpi", "the training loop's gradient sum with MPI_Allreduce (trainer bench --allreduce mpi)"},
+				{"0s", "shm", "the same as the first with the training loop's periodic yield off (--yield 0 --allreduce shm)"},
+			} {
+				g, c := refRuns(s.name, v.yield, v.sum)
+				if len(g) == 0 {
+					continue
+				}
+				nIn++
+				ratio, gm, cm, ok := pairedRatio(g, c)
+				rows = append(rows, target{
+					what: fmt.Sprintf("Go in one process: %s vs the C loop of the same sum in the same processes, after each epoch (--c_reference: "+
+						"the step's GEMMs, zeroing, finite check and Adam pass, all C), %d floats (%s gradient), np 2", v.what, s.count, s.name),
+					goal:     "overhead <= 3%",
+					measured: fmt.Sprintf("%.2f vs %.2f us (%s; ratio: median over rounds of the run's own)", gm, cm, perCall),
+					ratio:    fmt.Sprintf("%+.1f%%", 100*(ratio-1)), pass: ratio-1 <= 0.03, known: ok,
+				})
+			}
+			crossJobs := len(rows)
 			// The trainer's MPI_Allreduce figures: the --allreduce mpi runs,
 			// or, from a trainer without the window, its only runs.
 			mpiRuns := byRoundMPI(s.name, 2, "allreduce_us")
@@ -458,6 +507,14 @@ func benchTable(dir string, w io.Writer) error {
 								measured: fmt.Sprintf("%.4g vs %.4g %s (medians)", hm, sm, k.unit), ratio: fmt.Sprintf("%.2fx", r), info: true, known: true,
 							})
 						}
+					}
+				}
+			}
+			if nIn > 0 {
+				for i := crossJobs; i < len(rows); i++ {
+					if t := &rows[i]; !t.info {
+						t.info, t.goal = true, "-"
+						t.what = "for context, C in a separate mpirun job: " + t.what
 					}
 				}
 			}
@@ -584,8 +641,8 @@ func benchTable(dir string, w io.Writer) error {
 		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", r.what, r.goal, r.measured, r.ratio, res)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| configuration | dtype | np | spans | yield | sum | s/epoch | samples/s | step GFLOP/s | of np x peak | Allreduce share of step | Allreduce us (fastest rank) | wait share | RSS MiB (largest rank) | runs |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Fprintln(w, "| configuration | dtype | np | spans | yield | sum | s/epoch | samples/s | step GFLOP/s | of np x peak | Allreduce share of step | Allreduce us (fastest rank) | C loop us (same processes) | wait share | RSS MiB (largest rank) | runs |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	type key struct {
 		config, dtype    string
 		np               int
@@ -605,6 +662,9 @@ func benchTable(dir string, w io.Writer) error {
 		if l.m["allreduce_flag"] == "auto" && ar != "none" {
 			ar = "auto: " + ar // the default's choice, apart from the runs that asked for it
 		}
+		if isRef(l) {
+			ar += " + C loop"
+		}
 		k := key{l.m["config"], l.m["dtype"], int(l.num("np")), l.m["spans"], y, ar}
 		if seen[k] == nil {
 			order = append(order, k)
@@ -623,9 +683,13 @@ func benchTable(dir string, w io.Writer) error {
 		if k.spans == "false" {
 			spans = "off"
 		}
-		fmt.Fprintf(w, "| %s | %s | %d | %s | %s | %s | %.4f | %.0f | %.1f | %.1f%% | %.1f%% | %.1f | %.1f%% | %.1f | %d |\n", k.config, k.dtype, k.np, spans, k.yield, k.ar,
+		cLoop := "-"
+		if strings.HasSuffix(k.ar, " + C loop") {
+			cLoop = fmt.Sprintf("%.1f", med("c_allreduce_us"))
+		}
+		fmt.Fprintf(w, "| %s | %s | %d | %s | %s | %s | %.4f | %.0f | %.1f | %.1f%% | %.1f%% | %.1f | %s | %.1f%% | %.1f | %d |\n", k.config, k.dtype, k.np, spans, k.yield, k.ar,
 			med("epoch_s"), med("samples_per_s"), med("step_gflops"), 100*med("peak_share"), 100*med("allreduce_share"),
-			med("allreduce_us"), 100*med("wait_share"), med("rss_mib"), len(seen[k]))
+			med("allreduce_us"), cLoop, 100*med("wait_share"), med("rss_mib"), len(seen[k]))
 	}
 	if sys, err := os.ReadFile(filepath.Join(dir, benchFileSystem)); err == nil {
 		fmt.Fprintf(w, "\n%s", sys)

@@ -45,7 +45,7 @@ func checkMemory(cfg Config, ds *data.Dataset, rank, size, ranksOnHost int, oneH
 	}
 	run.Singleton = size == 1 && !launched()
 	if cfg.Allreduce != "mpi" && size > 1 && oneHost {
-		run.SumWindow = collective.SharedWindowBytes(arch.NumParams()+3, run.ElemSize)
+		run.SumWindow = collective.SharedWindowBytes(mlp.ReduceLen(arch.NumParams()), run.ElemSize)
 	}
 	var rep memoryReport
 	root := run

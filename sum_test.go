@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -97,6 +99,47 @@ func TestResolveSum(t *testing.T) {
 	} {
 		if got := resolveSum(tc.sum, tc.n, tc.es); got != tc.want {
 			t.Errorf("resolveSum(%q, %d, %d) = %q, want %q", tc.sum, tc.n, tc.es, got, tc.want)
+		}
+	}
+}
+
+// TestBenchCReference: trainer bench --c_reference times the C loop of the
+// same sum in the same processes and reports it beside the training
+// loop's figure; where it cannot compare, a clear error.
+func TestBenchCReference(t *testing.T) {
+	cUS := regexp.MustCompile(` c_reference=true c_allreduce_us=([0-9.]+) `)
+	for _, sum := range []string{"shm", "mpi"} {
+		args := []string{"bench", "--epochs", "2", "--warmup", "1", "--peak_n", "0", "--allreduce", sum, "--c_reference"}
+		r := runTrainer(t, 2, 2*time.Minute, args...)
+		if r.code != 0 {
+			t.Fatalf("np 2 trainer %v: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
+		}
+		m := cUS.FindStringSubmatch(r.stdout)
+		if m == nil || !strings.Contains(r.stdout, " allreduce="+sum+" ") {
+			t.Fatalf("np 2 trainer %v: no c_allreduce_us or allreduce=%s in\n%s", args, sum, r.stdout)
+		}
+		if v, err := strconv.ParseFloat(m[1], 64); err != nil || !(v > 0 && v < 1e5) {
+			t.Errorf("--allreduce %s: c_allreduce_us=%s, want a time in microseconds", sum, m[1])
+		}
+	}
+	r := runTrainer(t, 2, 2*time.Minute, "bench", "--epochs", "1", "--warmup", "0", "--peak_n", "0")
+	if r.code != 0 || !strings.Contains(r.stdout, " c_reference=false c_allreduce_us=0.00 ") {
+		t.Errorf("without --c_reference: exit %d, want c_reference=false in\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, tc := range []struct {
+		np   int
+		args []string
+		want string
+	}{
+		{0, []string{"--c_reference"}, "--c_reference compares the whole sum: use it with --allreduce shm or mpi, not auto"},
+		{0, []string{"--c_reference", "--allreduce", "shard"}, "not shard"},
+		{0, []string{"--c_reference", "--allreduce", "shm", "--config", "lstm"}, "--config lstm is not an MLP"},
+		{0, []string{"--c_reference", "--allreduce", "shm", "--dtype", "float64"}, "not --dtype float64"},
+		{0, []string{"--c_reference", "--allreduce", "mpi", "--epochs", "1", "--peak_n", "0"}, "--c_reference needs 2 ranks or more"},
+	} {
+		r := runTrainer(t, tc.np, time.Minute, append([]string{"bench"}, tc.args...)...)
+		if r.code == 0 || !strings.Contains(r.stderr, tc.want) || strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 {
+			t.Errorf("np %d bench %v: exit %d, stderr %q; want one line with %q", tc.np, tc.args, r.code, r.stderr, tc.want)
 		}
 	}
 }

@@ -296,6 +296,31 @@ func SharedSum(c Comm) bool {
 	return ok && s.sharedSum()
 }
 
+// SharedWindow returns the shared-memory window through which c sums
+// bytes per rank (a C pointer to shm.h's shm), making it if needed, or nil
+// where such a SUM goes through MPI_Allreduce (see SetSharedSum; a world
+// without MPI has none). It is for C code in the same binary that must
+// sum exactly as the binding does: package cref's reference loop. Every
+// rank calls it with the same bytes, from the main goroutine. The window
+// stays c's: a longer sum through c may replace it, and Free or Finalize
+// releases it.
+func SharedWindow(c Comm, bytes int) (unsafe.Pointer, error) {
+	s, ok := c.(interface {
+		enter(call string) error
+		windowHandle(bytes int) (unsafe.Pointer, error)
+	})
+	if !ok {
+		return nil, nil
+	}
+	if err := s.enter("SharedWindow"); err != nil {
+		return nil, err
+	}
+	if bytes < 1 {
+		return nil, argError("SharedWindow", ErrBufferLength, "%d bytes", bytes)
+	}
+	return s.windowHandle(bytes)
+}
+
 // shardComm is a Comm whose SUM can be split in two halves through the
 // shared-memory window (shm.go).
 type shardComm interface {

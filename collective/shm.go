@@ -105,6 +105,16 @@ func (w *world) shareShard(buf unsafe.Pointer, n, es, bad int, val float64) (int
 	return int(st.index), float64(st.value), err
 }
 
+// windowHandle is window's C shm, or nil where a sum of bytes per rank
+// does not use the window.
+func (w *world) windowHandle(bytes int) (unsafe.Pointer, error) {
+	ok, err := w.window(bytes)
+	if !ok || err != nil {
+		return nil, err
+	}
+	return unsafe.Pointer(w.shm.win), nil
+}
+
 // freeShared frees the window, if there is one; every rank calls it.
 func (w *world) freeShared() error {
 	if w.shm.win == nil {

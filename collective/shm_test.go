@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"testing"
+	"unsafe"
 )
 
 // sharedWant is the window's sum of every rank's values, bit for bit: the
@@ -401,5 +402,49 @@ func TestShardedSumAllocs(t *testing.T) {
 	}
 	if allocs != 0 {
 		t.Errorf("rank %d: %v allocations per Allreduce32, ReduceShard32 and ShareShard32, want 0", comm.Rank(), allocs)
+	}
+}
+
+// TestSharedWindowHandle: SharedWindow hands out the window the binding's
+// own sums of that size use: none at one rank or with the window off, the
+// same one for every size it holds, a larger one after a longer sum, and
+// an error for a size that is no size.
+func TestSharedWindowHandle(t *testing.T) {
+	shared := withMPI() && comm.Size() > 1
+	var small, again, large, off unsafe.Pointer
+	var errSmall, errAgain, errLarge, errOff, errBad error
+	onMain(func() {
+		small, errSmall = SharedWindow(comm, 4000)
+		again, errAgain = SharedWindow(comm, 40)
+		large, errLarge = SharedWindow(comm, 4*shmMinCap)
+		SetSharedSum(comm, false)
+		off, errOff = SharedWindow(comm, 4000)
+		SetSharedSum(comm, true)
+		_, errBad = SharedWindow(comm, 0)
+	})
+	for _, err := range []error{errSmall, errAgain, errLarge, errOff} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if off != nil {
+		t.Error("SetSharedSum off: SharedWindow gave a window")
+	}
+	if !shared {
+		if small != nil || large != nil {
+			t.Errorf("no window to share here (one rank or no MPI), got %p and %p", small, large)
+		}
+		return
+	}
+	if small == nil || again != small || large == nil {
+		t.Errorf("windows %p, %p (want the same, non-nil) and %p (want non-nil)", small, again, large)
+	}
+	if !errors.Is(errBad, ErrBufferLength) {
+		t.Errorf("SharedWindow of 0 bytes: err %v, want ErrBufferLength", errBad)
+	}
+	var err error
+	onMain(func() { err = comm.Allreduce32(make([]float32, 1000), Sum) })
+	if err != nil || !SharedSum(comm) {
+		t.Errorf("a sum after the handle was taken: err %v, through the window %v", err, SharedSum(comm))
 	}
 }

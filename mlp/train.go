@@ -14,6 +14,10 @@ import (
 // buffer: the shard's SSE, its row count and the stop flag.
 const extra = 3
 
+// ReduceLen is the length of a step's reduce buffer for a model of params
+// parameters: the gradients, then the SSE, row count and stop flag.
+func ReduceLen(params int) int { return params + extra }
+
 // Split is a set of samples: X (N, In) and Y (N, Out), row-major.
 type Split[T Float] struct {
 	X, Y []T

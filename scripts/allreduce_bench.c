@@ -26,6 +26,8 @@
  * layout, and the gradient w.r.t. its input); the line then ends
  * step=WIDTHSxROWS. It is the work the training loop does between its
  * Allreduces, without the element-wise passes; build with -lopenblas.
+ * The step and the sum are collective/cref/cref.h's, which `trainer bench
+ * --c_reference` also runs, inside the trainer's own process.
  *
  *   mpirun -np 2 ./allreduce_bench COUNT ITERS REPS float 0 WIDTHS ROWS shm
  *
@@ -35,90 +37,37 @@
  * Build with -O3, as the Go package compiles shm.h:
  *   mpicc -O3 -o allreduce_bench scripts/allreduce_bench.c -lopenblas
  */
-#include <cblas.h>
-#include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../collective/shm.h"
+#include "../collective/cref/cref.h"
 
 static int cmp_double(const void *a, const void *b) {
 	double x = *(const double *)a, y = *(const double *)b;
 	return (x > y) - (x < y);
 }
 
-/* mlp is an MLP's GEMMs on a shard: widths w[0..nl], activations a[l]
- * (rows x w[l]) and their gradients d[l], weights W[l] (w[l+1] x w[l]). */
-struct mlp {
-	int nl, rows, *w;
-	float **a, **d, **W;
-};
-
-static struct mlp *mlp_new(const char *widths, int rows) {
-	struct mlp *m = calloc(1, sizeof *m);
+/* mlp_new parses WIDTHS ("60,512,1") into cref_mlp_new; NULL if bad. */
+static cref_mlp *mlp_new(const char *widths, int rows) {
 	int cap = 1;
 	for (const char *c = widths; *c; c++)
 		cap += *c == ',';
-	m->w = calloc((size_t)cap, sizeof(int));
-	int n = 0;
+	int *w = calloc((size_t)cap, sizeof(int)), n = 0;
+	if (w == NULL) return NULL;
 	for (const char *c = widths; *c;) {
 		char *end;
 		long v = strtol(c, &end, 10);
-		if (end == c || v < 1 || v > 1 << 20 || (*end != ',' && *end != 0))
+		if (end == c || v < 1 || v > 1 << 20 || (*end != ',' && *end != 0)) {
+			free(w);
 			return NULL;
-		m->w[n++] = (int)v;
+		}
+		w[n++] = (int)v;
 		c = *end ? end + 1 : end;
 	}
-	if (n < 2 || rows < 1)
-		return NULL;
-	m->nl = n - 1;
-	m->rows = rows;
-	m->a = calloc((size_t)n, sizeof(float *));
-	m->d = calloc((size_t)n, sizeof(float *));
-	m->W = calloc((size_t)m->nl, sizeof(float *));
-	for (int l = 0; l < n; l++) {
-		m->a[l] = calloc((size_t)rows * (size_t)m->w[l], sizeof(float));
-		m->d[l] = calloc((size_t)rows * (size_t)m->w[l], sizeof(float));
-		if (l < m->nl)
-			m->W[l] = calloc((size_t)m->w[l + 1] * (size_t)m->w[l], sizeof(float));
-	}
+	cref_mlp *m = cref_mlp_new(w, n, rows);
+	free(w);
 	return m;
-}
-
-/* mlp_params is the parameter count: weights and biases of every layer. */
-static long mlp_params(const struct mlp *m) {
-	long p = 0;
-	for (int l = 0; l < m->nl; l++)
-		p += (long)m->w[l + 1] * m->w[l] + m->w[l + 1];
-	return p;
-}
-
-/* mlp_step runs the forward and backward GEMMs, writing each layer's
- * weight gradient into grad at the trainer's offsets (weights, then bias,
- * layer by layer). */
-static void mlp_step(const struct mlp *m, float *grad) {
-	int r = m->rows;
-	for (int l = 0; l < m->nl; l++)
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, r, m->w[l + 1], m->w[l], 1, m->a[l], m->w[l],
-			    m->W[l], m->w[l], 0, m->a[l + 1], m->w[l + 1]);
-	long off = mlp_params(m);
-	for (int l = m->nl - 1; l >= 0; l--) {
-		off -= (long)m->w[l + 1] * m->w[l] + m->w[l + 1];
-		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m->w[l + 1], m->w[l], r, 1, m->d[l + 1], m->w[l + 1],
-			    m->a[l], m->w[l], 0, grad + off, m->w[l]);
-		if (l > 0)
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, r, m->w[l], m->w[l + 1], 1, m->d[l + 1], m->w[l + 1],
-				    m->W[l], m->w[l], 0, m->d[l], m->w[l]);
-	}
-}
-
-/* sum is the SUM of count elements of buf over the world: through the
- * window when there is one, else MPI_Allreduce in place. */
-static int sum(shm *win, void *buf, long count, MPI_Datatype type) {
-	if (win != NULL)
-		return shm_sum(win, buf, count, type == MPI_DOUBLE ? 8 : 4);
-	return MPI_Allreduce(MPI_IN_PLACE, buf, (int)count, type, MPI_SUM, MPI_COMM_WORLD);
 }
 
 static void check(int rc, const char *call) {
@@ -148,7 +97,7 @@ int main(int argc, char **argv) {
 	long reps = argc > 3 ? atol(argv[3]) : 1;
 	int dbl = argc > 4 && strcmp(argv[4], "double") == 0;
 	long evict = argc > 5 ? atol(argv[5]) : 0;
-	struct mlp *step = NULL;
+	cref_mlp *step = NULL;
 	int use_shm = argc > 8 && strcmp(argv[8], "shm") == 0;
 	if (argc > 8 && !use_shm && strcmp(argv[8], "mpi") != 0) {
 		if (rank == 0)
@@ -158,7 +107,7 @@ int main(int argc, char **argv) {
 	}
 	if (argc > 7) {
 		step = mlp_new(argv[6], atoi(argv[7]));
-		if (step == NULL || dbl || mlp_params(step) > count) {
+		if (step == NULL || dbl || step->np > count) {
 			if (rank == 0)
 				fprintf(stderr, "allreduce_bench: WIDTHS %s and ROWS %s: want widths >= 1 separated by commas, rows >= 1, "
 						"float, and at most COUNT parameters\n", argv[6], argv[7]);
@@ -172,7 +121,6 @@ int main(int argc, char **argv) {
 		MPI_Finalize();
 		return 2;
 	}
-	MPI_Datatype type = dbl ? MPI_DOUBLE : MPI_FLOAT;
 	void *buf = calloc((size_t)count, dbl ? sizeof(double) : sizeof(float));
 	double *each = calloc((size_t)iters, sizeof(double));
 	char *other = evict > 0 ? malloc((size_t)evict) : NULL;
@@ -192,7 +140,7 @@ int main(int argc, char **argv) {
 		}
 	}
 	for (int i = 0; i < 20; i++) /* warm-up: first touch, connections, caches */
-		check(sum(win, buf, count, type), "MPI_Allreduce");
+		check(cref_sum(win, MPI_COMM_WORLD, buf, count, dbl ? 8 : 4), "MPI_Allreduce");
 	for (long r = 0; r < reps; r++) {
 		check(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier");
 		double t0 = MPI_Wtime();
@@ -200,9 +148,9 @@ int main(int argc, char **argv) {
 			if (evict > 0)
 				memset(other, (int)i, (size_t)evict);
 			if (step != NULL)
-				mlp_step(step, buf);
+				cref_mlp_step(step, buf);
 			double c0 = MPI_Wtime();
-			check(sum(win, buf, count, type), "MPI_Allreduce");
+			check(cref_sum(win, MPI_COMM_WORLD, buf, count, dbl ? 8 : 4), "MPI_Allreduce");
 			each[i] = MPI_Wtime() - c0;
 		}
 		double t = MPI_Wtime() - t0, slowest = 0;
@@ -227,6 +175,7 @@ int main(int argc, char **argv) {
 	}
 	if (win != NULL)
 		check(shm_free(win), "MPI_Win_free");
+	cref_mlp_free(step);
 	free(other);
 	free(each);
 	free(buf);

@@ -38,8 +38,12 @@
 #      step 2), once more with the sharded update (--allreduce shard:
 #      what it buys against shm; --allreduce auto, the default, picks one
 #      of the two by the gradient's size), once more summing with
-#      MPI_Allreduce (--allreduce mpi) and once more with the window's
-#      whole sum and the loop's periodic yield off (--yield 0);
+#      MPI_Allreduce (--allreduce mpi); and three times with the C
+#      reference loop in the same processes after each epoch
+#      (--c_reference: the step's GEMMs, passes over the parameters and
+#      the same sum, all C; c_allreduce_us beside allreduce_us, Go against
+#      C on the same vCPUs): with shm, with mpi, and with shm and the
+#      loop's periodic yield off (--yield 0);
 #      the LSTM (and the transformer, where the trainer has it) at np 1;
 #   4. per round, when $TORCH has torch: PyTorch's epoch of the same large
 #      MLP, LSTM and transformer, one thread, the same OpenBLAS
@@ -182,7 +186,8 @@ for r in $(seq "$REPEATS"); do
 			# default (no flag) also measures the GEMM peak after training.
 			variants=("")
 			if [[ $np == 2 ]]; then
-				variants+=("--allreduce shm" "--allreduce shard" "--allreduce mpi" "--yield 0 --allreduce shm")
+				variants+=("--allreduce shm" "--allreduce shard" "--allreduce mpi"
+					"--allreduce shm --c_reference" "--allreduce mpi --c_reference" "--yield 0 --allreduce shm --c_reference")
 				[[ $config == default ]] && variants+=("--spans=false")
 			fi
 			n=${#variants[@]}
