@@ -100,7 +100,9 @@ over the parameters, all in C, as many calls as the epoch had steps. The line
 then has c_allreduce_us, the same statistic for the C calls: the median
 over calls of the fastest rank's time. Both sides run on the same cores
 and the same window, so allreduce_us / c_allreduce_us is the Go side's
-own cost. Epoch, CPU and context-switch figures leave the C calls out.
+own cost. Epoch, CPU and context-switch figures leave the C calls out,
+and 30 ms of Go code after each C loop lets the Go runtime's monitor
+settle as it was before it (see settleSysmon in bench.go).
 
 Flags (-flag and --flag are the same):
 `
@@ -478,6 +480,7 @@ func benchTrain[T mlp.Float](w *world, bc *benchConfig, cfg Config, ds *data.Dat
 			if epoch >= o.warmup {
 				r.cSum = append(r.cSum, each...)
 			}
+			settleSysmon()
 			_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 		}
 		starts = append(starts, ru)
@@ -512,6 +515,25 @@ func benchTrain[T mlp.Float](w *world, bc *benchConfig, cfg Config, ds *data.Dat
 		r.switches = float64(switches) / float64(steps)
 	}
 	return r, nil
+}
+
+// crefSettle is how long settleSysmon runs Go code.
+const crefSettle = 30 * time.Millisecond
+
+// settleSysmon runs Go code, and no cgo call, for crefSettle. The C loop
+// is one cgo call of tens of milliseconds; the runtime's monitor (sysmon)
+// retakes the P of a call that long, which puts it back on its shortest
+// nap (20 us), and at GOMAXPROCS 1 it then retakes the P of every GEMM
+// longer than a few naps, which keeps it there: the next epochs of the
+// training loop ran with 7 times the context switches per step and a 5-8%
+// longer median step at the large configuration (mlp's
+// BenchmarkSysmonAfterLongCall shows the same on one core). Go code without
+// calls gives it nothing to retake, so its naps grow back to 10 ms, as
+// they were before the C loop; 20 ms of it brought the switches and the
+// step back to those of a run without --c_reference (README).
+func settleSysmon() {
+	for t := time.Now(); time.Since(t) < crefSettle; {
+	}
 }
 
 // gemmPeak returns the median GFLOP/s of reps n x n x n SGEMMs and DGEMMs

@@ -52,3 +52,63 @@ func BenchmarkStepSched(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSysmonAfterLongCall shows the two states the runtime's monitor
+// settles in around a loop of GEMM cgo calls on a locked thread, with the
+// loop yielding every 5 ms (yieldSometimes) as the training loop does. Each
+// case first runs Go code alone for 100 ms (sysmon finds nothing to retake
+// and lengthens its naps to 10 ms, as during the trainer's start-up), then,
+// in the "after" cases, makes one GEMM call of about 50 ms, then times b.N
+// square GEMMs of size n (256: about 0.3 ms, 512: about 3 ms, the large
+// configuration's products). It reports per call the process's context
+// switches (getrusage, every thread) and the wall time. At GOMAXPROCS 1
+// the one long call is retaken, sysmon drops to its 20 us nap, and from
+// then on it retakes the P of every call that spans two naps, which keeps
+// it there: several times the switches for good. With an idle P
+// (GOMAXPROCS 2) it never retakes a call shorter than 10 ms, and the long
+// call leaves nothing behind. Run it on one core, as mpirun binds a rank:
+//
+//	taskset -c 1 go test -run NONE -bench SysmonAfterLongCall ./mlp
+func BenchmarkSysmonAfterLongCall(b *testing.B) {
+	for _, n := range []int{256, 512} {
+		for _, procs := range []int{1, 2} {
+			for _, long := range []bool{false, true} {
+				name := fmt.Sprintf("n%d/procs%d/before", n, procs)
+				if long {
+					name = fmt.Sprintf("n%d/procs%d/after", n, procs)
+				}
+				b.Run(name, func(b *testing.B) {
+					defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+					x, y, z := make([]float32, n*n), make([]float32, n*n), make([]float32, n*n)
+					const big = 1400 // about 5.5 GFLOP: 40-80 ms on one core
+					var bx, by, bz []float32
+					if long {
+						bx, by, bz = make([]float32, big*big), make([]float32, big*big), make([]float32, big*big)
+					}
+					done := make(chan struct{})
+					go func() { // locked, as the trainer's main goroutine is
+						defer close(done)
+						runtime.LockOSThread()
+						defer runtime.UnlockOSThread()
+						gemm(false, false, n, n, n, 1, x, n, y, n, 0, z, n) // first touch
+						for t := time.Now(); time.Since(t) < 100*time.Millisecond; {
+						}
+						if long {
+							gemm(false, false, big, big, big, 1, bx, big, by, big, 0, bz, big)
+						}
+						var ru0, ru1 syscall.Rusage
+						_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
+						b.ResetTimer()
+						for range b.N {
+							gemm(false, false, n, n, n, 1, x, n, y, n, 0, z, n)
+						}
+						b.StopTimer()
+						_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+						b.ReportMetric(float64(ru1.Nvcsw+ru1.Nivcsw-ru0.Nvcsw-ru0.Nivcsw)/float64(b.N), "switches/call")
+					}()
+					<-done
+				})
+			}
+		}
+	}
+}
