@@ -62,7 +62,10 @@ var (
 // 30-50 times the preemption signals, and took 15-30% more CPU; an idle P
 // (GOMAXPROCS 2) removes the first cause but not the 10 ms one. A yield
 // of the locked thread starts a new slice at the cost of two thread
-// switches, hence at most every 5 ms.
+// switches, hence at most every 5 ms. It does not shorten sysmon's nap:
+// at GOMAXPROCS 1 one cgo call longer than 10 ms puts sysmon back on 20 us
+// naps, and it then retakes every GEMM of the loop for good
+// (BenchmarkSysmonAfterLongCall; an idle P prevents that).
 func yieldSometimes() {
 	if yieldPeriod == 0 {
 		return

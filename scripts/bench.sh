@@ -57,7 +57,7 @@
 # np 1 / np 2) is the median over rounds of the ratio within the round.
 # OpenBLAS: scripts/blasenv.sh decides OPENBLAS_CORETYPE (it keeps a value
 # already set) and every OPENBLAS_* variable goes to the ranks with -x.
-# Takes about 5 minutes on 2 cores. Exits non-zero only if something
+# Takes about 9 minutes on 2 cores. Exits non-zero only if something
 # failed to run, not on a MISS.
 set -euo pipefail
 
