@@ -530,7 +530,8 @@ const crefSettle = 30 * time.Millisecond
 // BenchmarkSysmonAfterLongCall shows the same on one core). Go code without
 // calls gives it nothing to retake, so its naps grow back to 10 ms, as
 // they were before the C loop; 20 ms of it brought the switches and the
-// step back to those of a run without --c_reference (README).
+// step back to those of a run without --c_reference (README), and 30 ms
+// leaves a margin.
 func settleSysmon() {
 	for t := time.Now(); time.Since(t) < crefSettle; {
 	}
