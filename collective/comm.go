@@ -324,9 +324,9 @@ func SharedWindow(c Comm, bytes int) (unsafe.Pointer, error) {
 // shardComm is a Comm whose SUM can be split in two halves through the
 // shared-memory window (shm.go).
 type shardComm interface {
-	enter(call string) error
-	reduceShard(buf unsafe.Pointer, n, tail, es int) (lo, hi int, ok bool, err error)
-	shareShard(buf unsafe.Pointer, n, es, bad int, val float64) (int, float64, error)
+	live(call string) error // not finalized; the halves check the thread
+	reduceShard(call string, buf unsafe.Pointer, n, tail, es int) (lo, hi int, ok bool, err error)
+	shareShard(call string, buf unsafe.Pointer, n, es, bad int, val float64) (int, float64, error)
 }
 
 // ReduceShard32 is the first half of a SUM Allreduce of buf through the
@@ -362,7 +362,7 @@ func reduceShard(c Comm, call string, buf unsafe.Pointer, n, tail, es int) (int,
 	if !ok {
 		return 0, 0, false, nil
 	}
-	if err := s.enter(call); err != nil {
+	if err := s.live(call); err != nil {
 		return 0, 0, false, err
 	}
 	if err := checkBuf(call, n); err != nil {
@@ -371,7 +371,7 @@ func reduceShard(c Comm, call string, buf unsafe.Pointer, n, tail, es int) (int,
 	if tail < 0 || tail > n {
 		return 0, 0, false, argError(call, ErrBufferLength, "tail of %d values in a buffer of %d", tail, n)
 	}
-	return s.reduceShard(buf, n, tail, es)
+	return s.reduceShard(call, buf, n, tail, es)
 }
 
 // ShareShard32 is the second half: every rank publishes its slice of buf,
@@ -402,11 +402,11 @@ func shareShard(c Comm, call string, buf unsafe.Pointer, n, es, bad int, val flo
 	if !ok {
 		return -1, 0, argError(call, ErrNoWindow, "")
 	}
-	if err := s.enter(call); err != nil {
+	if err := s.live(call); err != nil {
 		return -1, 0, err
 	}
 	if err := checkBuf(call, n); err != nil {
 		return -1, 0, err
 	}
-	return s.shareShard(buf, n, es, bad, val)
+	return s.shareShard(call, buf, n, es, bad, val)
 }

@@ -69,6 +69,15 @@ import (
 // main goroutine on the main thread for the life of the program.
 func init() { runtime.LockOSThread() }
 
+// MPI's predefined handles, read once: each read is a cgo call (they are
+// macros), which the collectives would otherwise make on every call. They
+// are link-time constants in both Open MPI (addresses of library globals)
+// and MPICH (integers), valid before MPI_Init.
+var (
+	mpiFloat, mpiDouble, mpiByte = C.type_float(), C.type_double(), C.type_byte()
+	mpiSum, mpiMax, mpiMin       = C.op_sum(), C.op_max(), C.op_min()
+)
+
 // world is MPI_COMM_WORLD, or a communicator split from it (Split). Rank,
 // size, host name and library version are read once, by Init or Split.
 type world struct {
@@ -188,17 +197,37 @@ func libraryVersion() (string, error) {
 // enter guards every call that communicates: the world must not be
 // finalized and the caller must be on the thread that called Init.
 func (w *world) enter(call string) error {
+	if err := w.live(call); err != nil {
+		return err
+	}
+	return w.onMainThread(call)
+}
+
+// live is enter's first half: the world is not finalized (no cgo call).
+func (w *world) live(call string) error {
 	if w.finalized {
 		return argError(call, ErrFinalized, "")
 	}
+	return nil
+}
+
+// onMainThread is enter's second half: the caller is on the thread that
+// called Init (a cgo call, MPI_Is_thread_main). The sums through a window
+// that is ready make that check in the C call itself (shm.go).
+func (w *world) onMainThread(call string) error {
 	main := C.thread_main()
 	if main < 0 {
 		return check("MPI_Is_thread_main", -main)
 	}
 	if main == 0 {
-		return argError(call, ErrNotMainThread, "call Comm methods from the main goroutine")
+		return notMain(call)
 	}
 	return nil
+}
+
+// notMain is the error of a call made off the main thread.
+func notMain(call string) error {
+	return argError(call, ErrNotMainThread, "call Comm methods from the main goroutine")
 }
 
 func (w *world) Rank() int { return w.rank }
@@ -208,29 +237,29 @@ func (w *world) Size() int { return w.size }
 func mpiOp(op Op) C.MPI_Op {
 	switch op {
 	case Max:
-		return C.op_max()
+		return mpiMax
 	case Min:
-		return C.op_min()
+		return mpiMin
 	}
-	return C.op_sum()
+	return mpiSum
 }
 
 func (w *world) Allreduce64(buf []float64, op Op) error {
 	if err := w.checkAllreduce("Allreduce64", len(buf), op); err != nil {
 		return err
 	}
-	return w.allreduce(unsafe.Pointer(&buf[0]), len(buf), C.type_double(), 8, op)
+	return w.allreduce("Allreduce64", unsafe.Pointer(&buf[0]), len(buf), mpiDouble, 8, op)
 }
 
 func (w *world) Allreduce32(buf []float32, op Op) error {
 	if err := w.checkAllreduce("Allreduce32", len(buf), op); err != nil {
 		return err
 	}
-	return w.allreduce(unsafe.Pointer(&buf[0]), len(buf), C.type_float(), 4, op)
+	return w.allreduce("Allreduce32", unsafe.Pointer(&buf[0]), len(buf), mpiFloat, 4, op)
 }
 
 func (w *world) checkAllreduce(call string, n int, op Op) error {
-	if err := w.enter(call); err != nil {
+	if err := w.live(call); err != nil {
 		return err
 	}
 	if err := checkBuf(call, n); err != nil {
@@ -242,8 +271,18 @@ func (w *world) checkAllreduce(call string, n int, op Op) error {
 // allreduce is MPI_Allreduce(MPI_IN_PLACE, buf, n, typ, op, w.comm), or,
 // for a SUM over ranks that share a host, the sum through the shared
 // window (shm.go) unless SetSharedSum turned it off. es is the size of
-// typ in bytes.
-func (w *world) allreduce(buf unsafe.Pointer, n int, typ C.MPI_Datatype, es int, op Op) error {
+// typ in bytes. It makes the main-thread check (checkAllreduce does not):
+// in the C call itself for a SUM through a window that is ready, the
+// training loop's case (one cgo call in all), else before any MPI call.
+func (w *world) allreduce(call string, buf unsafe.Pointer, n int, typ C.MPI_Datatype, es int, op Op) error {
+	if op == Sum {
+		if done, err := w.sumReady(call, buf, n, es); done {
+			return err
+		}
+	}
+	if err := w.onMainThread(call); err != nil {
+		return err
+	}
 	if op == Sum {
 		if ok, err := w.sumShared(buf, n, es); ok || err != nil {
 			return err
@@ -257,21 +296,21 @@ func (w *world) Bcast64(buf []float64, root int) error {
 	if err := w.checkBcast("Bcast64", len(buf), root); err != nil {
 		return err
 	}
-	return w.bcast(unsafe.Pointer(&buf[0]), len(buf), C.type_double(), root)
+	return w.bcast(unsafe.Pointer(&buf[0]), len(buf), mpiDouble, root)
 }
 
 func (w *world) Bcast32(buf []float32, root int) error {
 	if err := w.checkBcast("Bcast32", len(buf), root); err != nil {
 		return err
 	}
-	return w.bcast(unsafe.Pointer(&buf[0]), len(buf), C.type_float(), root)
+	return w.bcast(unsafe.Pointer(&buf[0]), len(buf), mpiFloat, root)
 }
 
 func (w *world) BcastBytes(buf []byte, root int) error {
 	if err := w.checkBcast("BcastBytes", len(buf), root); err != nil {
 		return err
 	}
-	return w.bcast(unsafe.Pointer(&buf[0]), len(buf), C.type_byte(), root)
+	return w.bcast(unsafe.Pointer(&buf[0]), len(buf), mpiByte, root)
 }
 
 func (w *world) checkBcast(call string, n, root int) error {
@@ -306,8 +345,8 @@ func (w *world) Allgather64(send, recv []float64) error {
 	}
 	n := C.int(len(send))
 	return check("MPI_Allgather", C.MPI_Allgather(
-		unsafe.Pointer(&send[0]), n, C.type_double(),
-		unsafe.Pointer(&recv[0]), n, C.type_double(), w.comm))
+		unsafe.Pointer(&send[0]), n, mpiDouble,
+		unsafe.Pointer(&recv[0]), n, mpiDouble, w.comm))
 }
 
 func (w *world) Wtime() float64         { return float64(C.MPI_Wtime()) }
@@ -386,7 +425,7 @@ func (w *world) SendBytes(buf []byte, dest, tag int) error {
 	if err := w.checkPeer(call, len(buf), dest, tag, false); err != nil {
 		return err
 	}
-	return check("MPI_Send", C.MPI_Send(unsafe.Pointer(&buf[0]), C.int(len(buf)), C.type_byte(), C.int(dest), C.int(tag), w.comm))
+	return check("MPI_Send", C.MPI_Send(unsafe.Pointer(&buf[0]), C.int(len(buf)), mpiByte, C.int(dest), C.int(tag), w.comm))
 }
 
 // RecvBytes is MPI_Recv into buf of a message from source (or AnySource)

@@ -34,11 +34,22 @@ func TestNotMainThread(t *testing.T) {
 	// This test's goroutine cannot run on the main thread, which the main
 	// goroutine holds locked: MPI calls from here are refused, and nothing
 	// is sent, so the other ranks are not left waiting.
-	buf := []float64{1}
+	// A sum on the main goroutine first, so that the window (where the
+	// ranks share a host) is ready: the sums below then take their one-call
+	// path, whose thread check is made in C.
+	buf, b32 := []float64{1}, make([]float32, 1000)
+	if err := call(func() error { return comm.Allreduce32(b32, Sum) }); err != nil {
+		t.Fatal(err)
+	}
 	calls := map[string]func() error{
 		"Barrier":     comm.Barrier,
 		"Allreduce64": func() error { return comm.Allreduce64(buf, Sum) },
+		"Allreduce32": func() error { return comm.Allreduce32(b32, Sum) },
 		"Bcast64":     func() error { return comm.Bcast64(buf, 0) },
+	}
+	if withMPI() { // the world's split sum; a world without MPI has none
+		calls["ReduceShard32"] = func() error { _, _, _, err := ReduceShard32(comm, b32, 3); return err }
+		calls["ShareShard32"] = func() error { _, _, err := ShareShard32(comm, b32, -1, 0); return err }
 	}
 	for name, f := range calls {
 		if err := f(); !errors.Is(err, ErrNotMainThread) {

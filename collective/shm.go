@@ -8,6 +8,32 @@ package collective
 /*
 #cgo CFLAGS: -O3
 #include "shm.h"
+
+// SHM_NOT_MAIN is what the _main calls return off MPI's main thread, having
+// made no other MPI call (MPI's error codes are not negative).
+#define SHM_NOT_MAIN (-1)
+
+// main_check is MPI_SUCCESS on MPI's main thread, else SHM_NOT_MAIN or
+// MPI_Is_thread_main's error code.
+static int main_check(void) {
+	int flag = 0, rc = MPI_Is_thread_main(&flag);
+	return rc != MPI_SUCCESS ? rc : flag ? MPI_SUCCESS : SHM_NOT_MAIN;
+}
+
+// shm_sum_main, shm_reduce_main and shm_share_main are shm.h's calls after
+// the main-thread check, in one cgo call.
+static int shm_sum_main(shm *s, void *buf, long n, int es) {
+	int rc = main_check();
+	return rc != MPI_SUCCESS ? rc : shm_sum(s, buf, n, es);
+}
+static int shm_reduce_main(shm *s, void *buf, long n, long tail, int es) {
+	int rc = main_check();
+	return rc != MPI_SUCCESS ? rc : shm_reduce(s, buf, n, tail, es);
+}
+static int shm_share_main(shm *s, void *buf, long n, int es, int exchange) {
+	int rc = main_check();
+	return rc != MPI_SUCCESS ? rc : shm_share(s, buf, n, es, exchange);
+}
 */
 import "C"
 
@@ -60,6 +86,34 @@ func (w *world) window(bytes int) (bool, error) {
 	return true, nil
 }
 
+// windowReady reports whether a SUM of bytes per rank goes through the
+// window as it stands, without making it: then the sum is one cgo call.
+func (w *world) windowReady(bytes int) bool {
+	st := &w.shm
+	return !st.off && st.win != nil && st.cap >= bytes && bytes <= sharedSumLimit
+}
+
+// mainRC is check for the _main calls: SHM_NOT_MAIN is ErrNotMainThread.
+func mainRC(call, mpiCall string, rc C.int) error {
+	if rc == C.SHM_NOT_MAIN {
+		return notMain(call)
+	}
+	return check(mpiCall, rc)
+}
+
+// sumReady is sumShared where the window is ready, with the main-thread
+// check in the same cgo call; done false: nothing was done.
+func (w *world) sumReady(call string, buf unsafe.Pointer, n, es int) (done bool, err error) {
+	if !w.windowReady(n * es) {
+		return false, nil
+	}
+	rc := C.shm_sum_main(w.shm.win, buf, C.long(n), C.int(es))
+	if rc != C.SHM_NOT_MAIN {
+		w.shm.lastOK = true
+	}
+	return true, mainRC(call, "MPI_Barrier", rc)
+}
+
 // sumShared reduces n elements of es bytes at buf through the window when
 // it can, making the window first if needed, and reports whether it did.
 func (w *world) sumShared(buf unsafe.Pointer, n, es int) (bool, error) {
@@ -73,35 +127,54 @@ func (w *world) sumShared(buf unsafe.Pointer, n, es int) (bool, error) {
 
 // reduceShard is the first half of sumShared (shm_reduce): afterwards
 // this rank's chunk of the first n-tail elements, [lo, hi), and the last
-// tail hold the sum. ok false: nothing was done.
-func (w *world) reduceShard(buf unsafe.Pointer, n, tail, es int) (lo, hi int, ok bool, err error) {
+// tail hold the sum. ok false: nothing was done. It makes the main-thread
+// check, in the same cgo call where the window is ready.
+func (w *world) reduceShard(call string, buf unsafe.Pointer, n, tail, es int) (lo, hi int, ok bool, err error) {
+	m := n - tail
+	lo, hi = m*w.rank/w.size, m*(w.rank+1)/w.size
+	if w.windowReady(n * es) {
+		rc := C.shm_reduce_main(w.shm.win, buf, C.long(n), C.long(tail), C.int(es))
+		if rc == C.SHM_NOT_MAIN {
+			return 0, 0, false, notMain(call)
+		}
+		w.shm.lastOK = true
+		return lo, hi, true, check("MPI_Barrier", rc)
+	}
+	if err := w.onMainThread(call); err != nil {
+		return 0, 0, false, err
+	}
 	ok, err = w.window(n * es)
 	w.shm.lastOK = ok && err == nil
 	if !ok || err != nil {
 		return 0, 0, false, err
 	}
-	m := n - tail
-	lo, hi = m*w.rank/w.size, m*(w.rank+1)/w.size
 	return lo, hi, true, check("MPI_Barrier", C.shm_reduce(w.shm.win, buf, C.long(n), C.long(tail), C.int(es)))
 }
 
 // shareShard copies the other ranks' chunks of n elements of es bytes
 // into buf and exchanges bad and val (shm_share). It needs the window that
-// a reduceShard of at least n elements used.
-func (w *world) shareShard(buf unsafe.Pointer, n, es, bad int, val float64) (int, float64, error) {
-	ok, err := w.window(n * es)
-	if err != nil {
-		return -1, 0, err
-	}
-	if !ok {
-		return -1, 0, argError("ShareShard", ErrNoWindow, "")
+// a reduceShard of at least n elements used. It makes the main-thread
+// check, in the same cgo call where the window is ready.
+func (w *world) shareShard(call string, buf unsafe.Pointer, n, es, bad int, val float64) (int, float64, error) {
+	ready := w.windowReady(n * es)
+	if !ready {
+		if err := w.onMainThread(call); err != nil {
+			return -1, 0, err
+		}
+		ok, err := w.window(n * es)
+		if err != nil {
+			return -1, 0, err
+		}
+		if !ok {
+			return -1, 0, argError(call, ErrNoWindow, "")
+		}
 	}
 	st := &w.shm.win.status // C memory: the call allocates nothing
 	st.index, st.value = C.longlong(bad), C.double(val)
 	if bad < 0 {
 		st.index = -1
 	}
-	err = check("MPI_Barrier", C.shm_share(w.shm.win, buf, C.long(n), C.int(es), 1))
+	err := mainRC(call, "MPI_Barrier", C.shm_share_main(w.shm.win, buf, C.long(n), C.int(es), 1))
 	return int(st.index), float64(st.value), err
 }
 
