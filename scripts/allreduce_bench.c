@@ -25,7 +25,7 @@
  * gradient, written into the reduced buffer at its offset in the trainer's
  * layout, and the gradient w.r.t. its input); the line then ends
  * step=WIDTHSxROWS. It is the work the training loop does between its
- * Allreduces, without the element-wise passes; build with -lopenblas.
+ * Allreduces, without the element-wise passes; build with -lopenblas -lm.
  * The step and the sum are collective/cref/cref.h's, which `trainer bench
  * --c_reference` also runs, inside the trainer's own process.
  *
@@ -35,7 +35,7 @@
  * shared-memory window (collective/shm.h, included here: the same code the
  * Go binding calls) instead of MPI_Allreduce; the line then ends alg=shm.
  * Build with -O3, as the Go package compiles shm.h:
- *   mpicc -O3 -o allreduce_bench scripts/allreduce_bench.c -lopenblas
+ *   mpicc -O3 -o allreduce_bench scripts/allreduce_bench.c -lopenblas -lm
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -93,7 +93,7 @@ log "building trainer, test binaries and allreduce_bench into $tmp"
 CGO_ENABLED=1 go build -trimpath -o "$tmp/trainer" .
 go test -c -o "$tmp/mlp.test" ./mlp/
 go test -c -o "$tmp/collective.test" ./collective/
-mpicc -O3 -o "$tmp/allreduce_bench" scripts/allreduce_bench.c -lopenblas
+mpicc -O3 -o "$tmp/allreduce_bench" scripts/allreduce_bench.c -lopenblas -lm
 
 {
 	echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); $(uname -sr)"

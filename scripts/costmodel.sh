@@ -75,7 +75,7 @@ read -r -a xflags <<<"$(bash scripts/blasenv.sh --mpirun-flags)"
 
 log "building trainer and allreduce_bench into $tmp"
 CGO_ENABLED=1 go build -trimpath -o "$tmp/trainer" .
-mpicc -O3 -o "$tmp/allreduce_bench" scripts/allreduce_bench.c -lopenblas
+mpicc -O3 -o "$tmp/allreduce_bench" scripts/allreduce_bench.c -lopenblas -lm
 
 # counts of floats and iterations: about 10-50 ms per timed repetition
 sizes=(2:4000 256:4000 4096:2000 24451:1000 65536:500 262144:200 557059:100 2097152:30)
