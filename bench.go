@@ -466,6 +466,10 @@ func benchTrain[T mlp.Float](w *world, bc *benchConfig, cfg Config, ds *data.Dat
 	}
 	// This process's CPU time and context switches at the start and end
 	// of each epoch (the C loop runs between the two).
+	var each []float64 // the C loop's times of one epoch
+	if ref != nil {
+		each = make([]float64, len(shards(0)))
+	}
 	starts := make([]syscall.Rusage, 1, cfg.Epochs+1)
 	ends := make([]syscall.Rusage, 0, cfg.Epochs)
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &starts[0])
@@ -475,10 +479,13 @@ func benchTrain[T mlp.Float](w *world, bc *benchConfig, cfg Config, ds *data.Dat
 		ends = append(ends, ru)
 		if ref != nil && refErr == nil {
 			epoch := len(ends) - 1
-			each := make([]float64, len(shards(epoch)))
-			refErr = ref.Run(each)
+			n := len(shards(epoch)) // the same every epoch: the data's steps
+			if n > len(each) {
+				each = make([]float64, n)
+			}
+			refErr = ref.Run(each[:n])
 			if epoch >= o.warmup {
-				r.cSum = append(r.cSum, each...)
+				r.cSum = append(r.cSum, each[:n]...)
 			}
 			settleSysmon()
 			_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)

@@ -233,11 +233,15 @@ func benchTable(dir string, w io.Writer) error {
 	// their epochs: they count only where asked for (ref), never as the
 	// plain runs of their kind.
 	isRef := func(l kv) bool { return l.m["c_reference"] == "true" }
-	match := func(l kv, config string, np int, spans bool, yield string, sum string) bool {
-		y := l.m["yield"]
-		if y == "5ms" {
-			y = ""
+	// loopYield is a line's yield period, "" for the trainer's own (5ms).
+	loopYield := func(l kv) string {
+		if y := l.m["yield"]; y != "5ms" {
+			return y
 		}
+		return ""
+	}
+	match := func(l kv, config string, np int, spans bool, yield string, sum string) bool {
+		y := loopYield(l)
 		a := l.m["allreduce"]
 		if f, ok := l.m["allreduce_flag"]; ok {
 			a = f
@@ -256,12 +260,8 @@ func benchTable(dir string, w io.Writer) error {
 	refRuns := func(config, yield, sum string) (goUS, cUS map[string][]float64) {
 		goUS, cUS = map[string][]float64{}, map[string][]float64{}
 		for _, l := range train {
-			y := l.m["yield"]
-			if y == "5ms" {
-				y = ""
-			}
 			if isRef(l) && l.m["config"] == config && l.m["dtype"] == "float32" && int(l.num("np")) == 2 && l.m["spans"] != "false" &&
-				y == yield && l.m["allreduce_flag"] == sum {
+				loopYield(l) == yield && l.m["allreduce_flag"] == sum {
 				goUS[l.m["round"]] = append(goUS[l.m["round"]], l.num("allreduce_us"))
 				cUS[l.m["round"]] = append(cUS[l.m["round"]], l.num("c_allreduce_us"))
 			}
