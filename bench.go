@@ -104,6 +104,13 @@ own cost. Epoch, CPU and context-switch figures leave the C calls out,
 and 30 ms of Go code after each C loop lets the Go runtime's monitor
 settle as it was before it (see settleSysmon in bench.go).
 
+The training loop's sums are direct calls on linux/amd64: their C code
+runs on a C stack of its own, without cgo's system-call protocol, so the
+Go runtime neither retakes the rank's P during a sum nor starts a thread
+on the cores the ranks are using (collective.SetDirectCalls).
+--direct_calls=false makes them cgo calls, to measure what that buys;
+direct_calls= on the line says which ran.
+
 Flags (-flag and --flag are the same):
 `
 
@@ -120,10 +127,11 @@ type benchOptions struct {
 	yield    time.Duration
 	sum      string // --allreduce: auto | shm | shard | mpi
 	cref     bool   // --c_reference: the C loop after each epoch
+	direct   bool   // --direct_calls: the sums as direct calls
 }
 
 func parseBenchFlags(args []string, out io.Writer) (benchOptions, error) {
-	o := benchOptions{config: "default", dtype: "float32", epochs: 20, warmup: 2, peakN: 1024, peakReps: 7, spans: true, yield: 5 * time.Millisecond, sum: "auto"}
+	o := benchOptions{config: "default", dtype: "float32", epochs: 20, warmup: 2, peakN: 1024, peakReps: 7, spans: true, yield: 5 * time.Millisecond, sum: "auto", direct: true}
 	fs := newFlagSet("trainer bench", benchUsage, out)
 	fs.StringVar(&o.config, "config", o.config, "named configuration: "+benchNames(" | "))
 	fs.StringVar(&o.dtype, "dtype", o.dtype, "element type: float32 | float64")
@@ -136,6 +144,7 @@ func parseBenchFlags(args []string, out io.Writer) (benchOptions, error) {
 	fs.DurationVar(&o.yield, "yield", o.yield, "how often the training loop yields to the Go scheduler, as the trainer does every 5ms; 0 never (to measure what the yield does)")
 	fs.StringVar(&o.sum, "allreduce", o.sum, "how the ranks sum gradients on one host, as trainer --allreduce: auto | shm | shard | mpi")
 	fs.BoolVar(&o.cref, "c_reference", o.cref, "after each epoch, time the same sum in a C loop doing the step's GEMMs, in this process (c_allreduce_us; MLP configurations, float32, --allreduce shm or mpi, 2 ranks or more)")
+	fs.BoolVar(&o.direct, "direct_calls", o.direct, "make the training loop's sums direct calls where the platform has them (linux/amd64); false: cgo calls (to measure what direct calls buy)")
 	if err := parseFlags(fs, args); err != nil {
 		return o, err
 	}
@@ -276,6 +285,7 @@ func runBench(w *world, o benchOptions) (string, error) {
 		return "", err
 	}
 	defer mlp.SetYieldPeriod(mlp.SetYieldPeriod(o.yield))
+	defer collective.SetDirectCalls(collective.SetDirectCalls(o.direct))
 	var r benchResult
 	if o.dtype == "float64" {
 		r, err = benchTrain[float64](w, bc, cfg, ds, o)
@@ -378,10 +388,10 @@ func runBench(w *world, o benchOptions) (string, error) {
 	}
 	return fmt.Sprintf("bench config=%s arch=%s dtype=%s np=%d batch=%d epochs=%d warmup=%d samples=%d gflop_per_epoch=%.4f "+
 		"epoch_s=%.6f step_s=%.6f samples_per_s=%.0f step_gflops=%.2f sgemm_peak_gflops=%.2f dgemm_peak_gflops=%.2f "+
-		"peak_share=%.4f allreduce_share=%.4f allreduce_us=%.2f wait_share=%.4f step_median_us=%.2f cpu_epoch_s=%.6f switches_per_step=%.3f spans=%v yield=%v allreduce=%s allreduce_flag=%s c_reference=%v c_allreduce_us=%.2f rss_mib=%.1f blas=%q",
+		"peak_share=%.4f allreduce_share=%.4f allreduce_us=%.2f wait_share=%.4f step_median_us=%.2f cpu_epoch_s=%.6f switches_per_step=%.3f spans=%v yield=%v direct_calls=%v allreduce=%s allreduce_flag=%s c_reference=%v c_allreduce_us=%.2f rss_mib=%.1f blas=%q",
 		bc.name, strings.ReplaceAll(bc.arch.String(), " ", "-"), o.dtype, size, bc.batch, o.epochs, o.warmup, r.samples, flops/1e9,
 		epochS, stepS, float64(r.samples)/epochS, gflops, sPeak, dPeak,
-		peakShare, benchMedian(share), arUS, waitShare, stepUS, cpuMax, swMax, o.spans, o.yield, sum, o.sum, o.cref, cUS, rssMax, cblas.Name()), nil
+		peakShare, benchMedian(share), arUS, waitShare, stepUS, cpuMax, swMax, o.spans, o.yield, collective.DirectCalls(), sum, o.sum, o.cref, cUS, rssMax, cblas.Name()), nil
 }
 
 // spanStats returns, over the epochs after the first warmup ones, the

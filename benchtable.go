@@ -233,6 +233,10 @@ func benchTable(dir string, w io.Writer) error {
 	// their epochs: they count only where asked for (ref), never as the
 	// plain runs of their kind.
 	isRef := func(l kv) bool { return l.m["c_reference"] == "true" }
+	// Runs with --direct_calls=false (direct_calls=false) sum through cgo's
+	// call protocol: they count only in their own row, for context. Lines
+	// without the field come from trainers before direct calls.
+	isCgo := func(l kv) bool { return l.m["direct_calls"] == "false" }
 	// loopYield is a line's yield period, "" for the trainer's own (5ms).
 	loopYield := func(l kv) string {
 		if y := l.m["yield"]; y != "5ms" {
@@ -252,16 +256,16 @@ func benchTable(dir string, w io.Writer) error {
 			a = "main"
 		}
 		return l.m["config"] == config && l.m["dtype"] == "float32" && int(l.num("np")) == np && (l.m["spans"] != "false") == spans && y == yield &&
-			a == sum && !isRef(l)
+			a == sum && !isRef(l) && !isCgo(l)
 	}
 	// refRuns: the --c_reference runs of a configuration at np 2 with the
-	// given yield and --allreduce, the training loop's figure and the C
-	// loop's from the same run, by round.
-	refRuns := func(config, yield, sum string) (goUS, cUS map[string][]float64) {
+	// given yield and --allreduce, with direct calls or through cgo, the
+	// training loop's figure and the C loop's from the same run, by round.
+	refRuns := func(config, yield, sum string, cgo bool) (goUS, cUS map[string][]float64) {
 		goUS, cUS = map[string][]float64{}, map[string][]float64{}
 		for _, l := range train {
 			if isRef(l) && l.m["config"] == config && l.m["dtype"] == "float32" && int(l.num("np")) == 2 && l.m["spans"] != "false" &&
-				loopYield(l) == yield && l.m["allreduce_flag"] == sum {
+				loopYield(l) == yield && l.m["allreduce_flag"] == sum && isCgo(l) == cgo {
 				goUS[l.m["round"]] = append(goUS[l.m["round"]], l.num("allreduce_us"))
 				cUS[l.m["round"]] = append(cUS[l.m["round"]], l.num("c_allreduce_us"))
 			}
@@ -407,24 +411,37 @@ func benchTable(dir string, w io.Writer) error {
 			// below are context: on a VM two jobs can land on vCPUs of
 			// different speed.
 			nIn := 0
-			for _, v := range []struct{ yield, sum, what string }{
-				{"", "shm", "the training loop's gradient sum through the shared-memory window (trainer bench --allreduce shm)"},
-				{"", "mpi", "the training loop's gradient sum with MPI_Allreduce (trainer bench --allreduce mpi)"},
-				{"0s", "shm", "the same as the first with the training loop's periodic yield off (--yield 0 --allreduce shm)"},
+			for _, v := range []struct {
+				yield, sum string
+				cgo        bool // --direct_calls=false: for context
+				what       string
+			}{
+				{"", "shm", false, "the training loop's gradient sum through the shared-memory window (trainer bench --allreduce shm)"},
+				{"", "mpi", false, "the training loop's gradient sum with MPI_Allreduce (trainer bench --allreduce mpi)"},
+				{"0s", "shm", false, "the same as the first with the training loop's periodic yield off (--yield 0 --allreduce shm)"},
+				{"", "shm", true, "for context: the same as the first with the sums as cgo calls (--direct_calls=false --allreduce shm)"},
 			} {
-				g, c := refRuns(s.name, v.yield, v.sum)
+				g, c := refRuns(s.name, v.yield, v.sum, v.cgo)
 				if len(g) == 0 {
 					continue
 				}
-				nIn++
 				ratio, gm, cm, ok := pairedRatio(g, c)
+				what := "Go in one process: " + v.what
+				if v.cgo {
+					what = v.what
+				} else {
+					nIn++
+				}
 				rows = append(rows, target{
-					what: fmt.Sprintf("Go in one process: %s vs the C loop of the same sum in the same processes, after each epoch (--c_reference: "+
-						"the step's GEMMs, zeroing, finite check and Adam pass, all C), %d floats (%s gradient), np 2", v.what, s.count, s.name),
+					what: fmt.Sprintf("%s vs the C loop of the same sum in the same processes, after each epoch (--c_reference: "+
+						"the step's GEMMs, zeroing, finite check and Adam pass, all C), %d floats (%s gradient), np 2", what, s.count, s.name),
 					goal:     "overhead <= 3%",
 					measured: fmt.Sprintf("%.2f vs %.2f us (%s; ratio: median over rounds of the run's own)", gm, cm, perCall),
-					ratio:    fmt.Sprintf("%+.1f%%", 100*(ratio-1)), pass: ratio-1 <= 0.03, known: ok,
+					ratio:    fmt.Sprintf("%+.1f%%", 100*(ratio-1)), pass: ratio-1 <= 0.03, known: ok, info: v.cgo,
 				})
+				if v.cgo {
+					rows[len(rows)-1].goal = "-"
+				}
 			}
 			crossJobs := len(rows)
 			// The trainer's MPI_Allreduce figures: the --allreduce mpi runs,
@@ -665,6 +682,9 @@ func benchTable(dir string, w io.Writer) error {
 		if isRef(l) {
 			ar += " + C loop"
 		}
+		if isCgo(l) {
+			ar += " (cgo calls)"
+		}
 		k := key{l.m["config"], l.m["dtype"], int(l.num("np")), l.m["spans"], y, ar}
 		if seen[k] == nil {
 			order = append(order, k)
@@ -684,7 +704,7 @@ func benchTable(dir string, w io.Writer) error {
 			spans = "off"
 		}
 		cLoop := "-"
-		if strings.HasSuffix(k.ar, " + C loop") {
+		if strings.Contains(k.ar, " + C loop") {
 			cLoop = fmt.Sprintf("%.1f", med("c_allreduce_us"))
 		}
 		fmt.Fprintf(w, "| %s | %s | %d | %s | %s | %s | %.4f | %.0f | %.1f | %.1f%% | %.1f%% | %.1f | %s | %.1f%% | %.1f | %d |\n", k.config, k.dtype, k.np, spans, k.yield, k.ar,

@@ -266,6 +266,23 @@ func TestBenchTable(t *testing.T) {
 			t.Errorf("a comparison with C in a separate job is still a target: %s", line)
 		}
 	}
+	// Runs whose sums were cgo calls (--direct_calls=false) make their own
+	// row, for context, and change no other figure.
+	appendTo(benchFileTrain, benchLines("dtype=float32 np=2 c_reference=true direct_calls=false ", []string{
+		"config=default epoch_s=7 allreduce_us=13 c_allreduce_us=10 allreduce=shm allreduce_flag=shm round=1",
+		"config=default epoch_s=7 allreduce_us=13 c_allreduce_us=10 allreduce=shm allreduce_flag=shm round=2",
+		"config=default epoch_s=7 allreduce_us=11 c_allreduce_us=10 allreduce=shm allreduce_flag=shm round=3",
+		"config=default epoch_s=7 allreduce_us=50 c_allreduce_us=10 allreduce=mpi allreduce_flag=mpi",
+		"config=default epoch_s=7 allreduce_us=50 c_allreduce_us=10 yield=0s allreduce=shm allreduce_flag=shm",
+	}))
+	table("with runs through cgo calls", []string{
+		"| Go in one process: the training loop's gradient sum through the shared-memory window (trainer bench --allreduce shm) vs the C loop of the same sum in the same processes, after each epoch (--c_reference: the step's GEMMs, zeroing, finite check and Adam pass, all C), 24451 floats (default gradient), np 2 | overhead <= 3% | 10.20 vs 10.00 us (per call the fastest rank's time in it, the rank that did not wait; medians over calls and rounds; ratio: median over rounds of the run's own) | +2.0% | PASS |",
+		"with MPI_Allreduce (trainer bench --allreduce mpi) vs the C loop of the same sum in the same processes, after each epoch (--c_reference: the step's GEMMs, zeroing, finite check and Adam pass, all C), 24451 floats (default gradient), np 2 | overhead <= 3% | 16.00 vs 16.00 us",
+		"| for context: the same as the first with the sums as cgo calls (--direct_calls=false --allreduce shm) vs the C loop of the same sum in the same processes, after each epoch (--c_reference: the step's GEMMs, zeroing, finite check and Adam pass, all C), 24451 floats (default gradient), np 2 | - | 13.00 vs 10.00 us (per call the fastest rank's time in it, the rank that did not wait; medians over calls and rounds; ratio: median over rounds of the run's own) | +30.0% | info |",
+		"| default | float32 | 2 | on | 5ms | shm | 0.0050 |",
+		"| default | float32 | 2 | on | 5ms | shm + C loop | 1.0000 |",
+		"| default | float32 | 2 | on | 5ms | shm + C loop (cgo calls) | 7.0000 | 0 | 0.0 | 0.0% | 0.0% | 13.0 | 10.0 | 0.0% | 0.0 | 3 |",
+	})
 	os.Remove(filepath.Join(dir, benchFileARC))
 	if err := benchTable(dir, io.Discard); err == nil {
 		t.Error("a missing results file: want an error")

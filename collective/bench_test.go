@@ -92,16 +92,26 @@ func BenchmarkAllreduce64(b *testing.B) {
 	}
 }
 
-// BenchmarkWtime is the cost of one Wtime call; a training step makes three.
+// BenchmarkWtime is the cost of one Wtime call, as a direct call and as a
+// cgo call; a training step makes three.
 func BenchmarkWtime(b *testing.B) {
-	sink := 0.0
-	onMain(func() {
-		for b.Loop() {
-			sink += comm.Wtime()
+	for _, on := range []bool{true, false} {
+		name := "direct"
+		if !on {
+			name = "cgo"
 		}
-	})
-	if sink < 0 {
-		b.Fatal("negative time")
+		b.Run(name, func(b *testing.B) {
+			sink := 0.0
+			onMain(func() {
+				defer SetDirectCalls(SetDirectCalls(on))
+				for b.Loop() {
+					sink += comm.Wtime()
+				}
+			})
+			if sink < 0 {
+				b.Fatal("negative time")
+			}
+		})
 	}
 }
 

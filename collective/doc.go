@@ -37,6 +37,21 @@
 // part of the sum in between: the training step updates 1/Size of the
 // parameters on each rank and shares the result (mlp.Trainer.Step).
 //
+// # Direct calls
+//
+// On linux/amd64 the sums (Allreduce32 and Allreduce64 in place, either
+// way, and both halves of the split sum) call their C code directly
+// (package collective/internal/direct): on a C stack of 1 MiB of their
+// own, without cgo's system-call protocol. A cgo call longer than about
+// 20 us lets the Go runtime's monitor retake the main thread's P and start
+// a thread to look for work, on the cores the ranks' MPI calls are using;
+// a direct call keeps the P, and the runtime sees a goroutine running. The
+// cost: no other goroutine runs on that P, and a stop-the-world of the
+// garbage collector waits, until the sum returns; the training loop
+// allocates nothing. SetDirectCalls(false) makes them cgo calls like every
+// other MPI call (trainer bench --direct_calls=false measures the
+// difference); elsewhere they are cgo calls.
+//
 // # Builds
 //
 // The default build links Open MPI through pkg-config (ompi-c; on Debian:

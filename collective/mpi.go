@@ -23,9 +23,6 @@ static int init_thread(int required, int *provided) {
 	return MPI_Init_thread(NULL, NULL, required, provided);
 }
 
-static int allreduce_in_place(void *buf, int count, MPI_Datatype type, MPI_Op op, MPI_Comm comm) {
-	return MPI_Allreduce(MPI_IN_PLACE, buf, count, type, op, comm);
-}
 static int any_source(void) { return MPI_ANY_SOURCE; }
 // thread_main is MPI_Is_thread_main's flag (0 or 1), or its error code
 // negated: the flag lives in C, so the check before every collective
@@ -35,6 +32,10 @@ static int thread_main(void) {
 	return rc != MPI_SUCCESS ? -rc : flag;
 }
 static MPI_Comm comm_null(void) { return MPI_COMM_NULL; }
+
+// mpitrain_wtime is MPI_Wtime as a direct call (direct.go): the time in
+// *(double *)p.
+void mpitrain_wtime(void *p) { *(double *)p = MPI_Wtime(); }
 
 // probe_bytes is MPI_Iprobe with the matched message's source and size
 // in bytes, or *flag == 0 when none is waiting.
@@ -271,25 +272,26 @@ func (w *world) checkAllreduce(call string, n int, op Op) error {
 // allreduce is MPI_Allreduce(MPI_IN_PLACE, buf, n, typ, op, w.comm), or,
 // for a SUM over ranks that share a host, the sum through the shared
 // window (shm.go) unless SetSharedSum turned it off. es is the size of
-// typ in bytes. It makes the main-thread check (checkAllreduce does not):
-// in the C call itself for a SUM through a window that is ready, the
-// training loop's case (one cgo call in all), else before any MPI call.
+// typ in bytes. It makes the main-thread check (checkAllreduce does not)
+// in the same C call as the sum, except on the first sum that may use a
+// window, which checks before making it. The sum's C call is a direct
+// call where it can be (direct.go).
 func (w *world) allreduce(call string, buf unsafe.Pointer, n int, typ C.MPI_Datatype, es int, op Op) error {
 	if op == Sum {
 		if done, err := w.sumReady(call, buf, n, es); done {
 			return err
 		}
-	}
-	if err := w.onMainThread(call); err != nil {
-		return err
-	}
-	if op == Sum {
-		if ok, err := w.sumShared(buf, n, es); ok || err != nil {
-			return err
+		if w.windowPossible(n * es) {
+			if err := w.onMainThread(call); err != nil {
+				return err
+			}
+			if ok, err := w.sumShared(buf, n, es); ok || err != nil {
+				return err
+			}
 		}
 	}
 	w.shm.lastOK = false
-	return check("MPI_Allreduce", C.allreduce_in_place(buf, C.int(n), typ, mpiOp(op), w.comm))
+	return mainRC(call, "MPI_Allreduce", w.allreduceMain(buf, n, typ, mpiOp(op)))
 }
 
 func (w *world) Bcast64(buf []float64, root int) error {
@@ -349,7 +351,16 @@ func (w *world) Allgather64(send, recv []float64) error {
 		unsafe.Pointer(&recv[0]), n, mpiDouble, w.comm))
 }
 
-func (w *world) Wtime() float64         { return float64(C.MPI_Wtime()) }
+// Wtime is MPI_Wtime, as a direct call where it can be (the training
+// loop reads the clock around every sum).
+func (w *world) Wtime() float64 {
+	var t C.double
+	if callDirect(C.mpitrain_wtime, unsafe.Pointer(&t)) {
+		return float64(t)
+	}
+	return float64(C.MPI_Wtime())
+}
+
 func (w *world) ProcessorName() string  { return w.processor }
 func (w *world) LibraryVersion() string { return w.version }
 func (w *world) ThreadLevel() string    { return w.thread }

@@ -14,8 +14,9 @@ import (
 
 // BenchmarkAllreduceSched times Allreduce32 in place at the gradient sizes
 // under each combination of GOMAXPROCS (1: the rank's one core, as mpirun's
-// binding gives; 2: one idle P beside the main goroutine's) and of a yield
-// (runtime.Gosched) every 5 ms or none. Besides us/call (the slowest
+// binding gives; 2: one idle P beside the main goroutine's), of a yield
+// (runtime.Gosched) every 5 ms or none, and of the call's kind: a direct
+// call (direct.go, the default) or a cgo call. Besides us/call (the slowest
 // rank's time per call) it reports, per call, this process's voluntary and
 // involuntary context switches (getrusage: every thread, sysmon's sleeps
 // included) and the OS threads the runtime holds at the end. Run it with a
@@ -28,25 +29,33 @@ func BenchmarkAllreduceSched(b *testing.B) {
 	for _, s := range allreduceSizes[1:] {
 		for _, procs := range []int{1, 2} {
 			for _, yield := range []bool{true, false} {
-				name := fmt.Sprintf("%s_%dfloats/procs%d", s.name, s.count, procs)
-				if yield {
-					name += "_yield"
-				} else {
-					name += "_noyield"
+				for _, directCalls := range []bool{true, false} {
+					name := fmt.Sprintf("%s_%dfloats/procs%d", s.name, s.count, procs)
+					if yield {
+						name += "_yield"
+					} else {
+						name += "_noyield"
+					}
+					if directCalls {
+						name += "_direct"
+					} else {
+						name += "_cgo"
+					}
+					b.Run(name, func(b *testing.B) {
+						buf := make([]float32, s.count)
+						prev := runtime.GOMAXPROCS(procs)
+						defer runtime.GOMAXPROCS(prev)
+						defer SetDirectCalls(SetDirectCalls(directCalls))
+						var ru0, ru1 syscall.Rusage
+						_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
+						benchSched(b, yield, func() error { return comm.Allreduce32(buf, Sum) })
+						_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+						n := float64(b.N)
+						b.ReportMetric(float64(ru1.Nvcsw-ru0.Nvcsw)/n, "vcsw/call")
+						b.ReportMetric(float64(ru1.Nivcsw-ru0.Nivcsw)/n, "ivcsw/call")
+						b.SetBytes(int64(4 * s.count))
+					})
 				}
-				b.Run(name, func(b *testing.B) {
-					buf := make([]float32, s.count)
-					prev := runtime.GOMAXPROCS(procs)
-					defer runtime.GOMAXPROCS(prev)
-					var ru0, ru1 syscall.Rusage
-					_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
-					benchSched(b, yield, func() error { return comm.Allreduce32(buf, Sum) })
-					_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
-					n := float64(b.N)
-					b.ReportMetric(float64(ru1.Nvcsw-ru0.Nvcsw)/n, "vcsw/call")
-					b.ReportMetric(float64(ru1.Nivcsw-ru0.Nivcsw)/n, "ivcsw/call")
-					b.SetBytes(int64(4 * s.count))
-				})
 			}
 		}
 	}

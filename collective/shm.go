@@ -34,6 +34,41 @@ static int shm_share_main(shm *s, void *buf, long n, int es, int exchange) {
 	int rc = main_check();
 	return rc != MPI_SUCCESS ? rc : shm_share(s, buf, n, es, exchange);
 }
+
+// allreduce_main is MPI_Allreduce in place after the main-thread check.
+static int allreduce_main(void *buf, int n, MPI_Datatype type, MPI_Op op, MPI_Comm comm) {
+	int rc = main_check();
+	return rc != MPI_SUCCESS ? rc : MPI_Allreduce(MPI_IN_PLACE, buf, n, type, op, comm);
+}
+
+// The training loop's sums as direct calls (direct.go): each a
+// void (*)(void *) whose arguments and result are in a sum_args.
+typedef struct {
+	shm *s;
+	void *buf;
+	long n, tail;
+	int es, exchange;
+	MPI_Datatype type;
+	MPI_Op op;
+	MPI_Comm comm;
+	int rc;
+} sum_args;
+void mpitrain_shm_sum(void *p) {
+	sum_args *a = p;
+	a->rc = shm_sum_main(a->s, a->buf, a->n, a->es);
+}
+void mpitrain_shm_reduce(void *p) {
+	sum_args *a = p;
+	a->rc = shm_reduce_main(a->s, a->buf, a->n, a->tail, a->es);
+}
+void mpitrain_shm_share(void *p) {
+	sum_args *a = p;
+	a->rc = shm_share_main(a->s, a->buf, a->n, a->es, a->exchange);
+}
+void mpitrain_allreduce(void *p) {
+	sum_args *a = p;
+	a->rc = allreduce_main(a->buf, (int)a->n, a->type, a->op, a->comm);
+}
 */
 import "C"
 
@@ -65,7 +100,7 @@ type shmState struct {
 // decision: they call it with the same bytes.
 func (w *world) window(bytes int) (bool, error) {
 	st := &w.shm
-	if st.off || st.no || w.size < 2 || bytes > sharedSumLimit {
+	if !w.windowPossible(bytes) {
 		return false, nil
 	}
 	if st.win == nil || st.cap < bytes {
@@ -84,6 +119,14 @@ func (w *world) window(bytes int) (bool, error) {
 		st.cap = capacity
 	}
 	return true, nil
+}
+
+// windowPossible reports whether a SUM of bytes per rank may go through a
+// window: it is not off, nor known impossible, the world has ranks to sum
+// over, and the sum is within sharedSumLimit.
+func (w *world) windowPossible(bytes int) bool {
+	st := &w.shm
+	return !st.off && !st.no && w.size >= 2 && bytes <= sharedSumLimit
 }
 
 // windowReady reports whether a SUM of bytes per rank goes through the
@@ -107,7 +150,11 @@ func (w *world) sumReady(call string, buf unsafe.Pointer, n, es int) (done bool,
 	if !w.windowReady(n * es) {
 		return false, nil
 	}
-	rc := C.shm_sum_main(w.shm.win, buf, C.long(n), C.int(es))
+	a := C.sum_args{s: w.shm.win, buf: buf, n: C.long(n), es: C.int(es)}
+	if !callDirect(C.mpitrain_shm_sum, unsafe.Pointer(&a)) {
+		a.rc = C.shm_sum_main(a.s, a.buf, a.n, a.es)
+	}
+	rc := a.rc
 	if rc != C.SHM_NOT_MAIN {
 		w.shm.lastOK = true
 	}
@@ -133,7 +180,11 @@ func (w *world) reduceShard(call string, buf unsafe.Pointer, n, tail, es int) (l
 	m := n - tail
 	lo, hi = m*w.rank/w.size, m*(w.rank+1)/w.size
 	if w.windowReady(n * es) {
-		rc := C.shm_reduce_main(w.shm.win, buf, C.long(n), C.long(tail), C.int(es))
+		a := C.sum_args{s: w.shm.win, buf: buf, n: C.long(n), tail: C.long(tail), es: C.int(es)}
+		if !callDirect(C.mpitrain_shm_reduce, unsafe.Pointer(&a)) {
+			a.rc = C.shm_reduce_main(a.s, a.buf, a.n, a.tail, a.es)
+		}
+		rc := a.rc
 		if rc == C.SHM_NOT_MAIN {
 			return 0, 0, false, notMain(call)
 		}
@@ -174,7 +225,11 @@ func (w *world) shareShard(call string, buf unsafe.Pointer, n, es, bad int, val 
 	if bad < 0 {
 		st.index = -1
 	}
-	err := mainRC(call, "MPI_Barrier", C.shm_share_main(w.shm.win, buf, C.long(n), C.int(es), 1))
+	a := C.sum_args{s: w.shm.win, buf: buf, n: C.long(n), es: C.int(es), exchange: 1}
+	if !callDirect(C.mpitrain_shm_share, unsafe.Pointer(&a)) {
+		a.rc = C.shm_share_main(a.s, a.buf, a.n, a.es, a.exchange)
+	}
+	err := mainRC(call, "MPI_Barrier", a.rc)
 	return int(st.index), float64(st.value), err
 }
 
@@ -201,3 +256,13 @@ func (w *world) freeShared() error {
 func (w *world) setSharedSum(on bool) { w.shm.off = !on }
 
 func (w *world) sharedSum() bool { return w.shm.lastOK }
+
+// allreduceMain is MPI_Allreduce in place over w.comm with the main-thread
+// check, in one C call (SHM_NOT_MAIN off the main thread).
+func (w *world) allreduceMain(buf unsafe.Pointer, n int, typ C.MPI_Datatype, op C.MPI_Op) C.int {
+	a := C.sum_args{buf: buf, n: C.long(n), _type: typ, op: op, comm: w.comm}
+	if !callDirect(C.mpitrain_allreduce, unsafe.Pointer(&a)) {
+		a.rc = C.allreduce_main(a.buf, C.int(a.n), a._type, a.op, a.comm)
+	}
+	return a.rc
+}

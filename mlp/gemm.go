@@ -1,5 +1,5 @@
 // The one place the package calls BLAS: a generic GEMM over float32/float64,
-// and the periodic yield that keeps the Go scheduler out of long cgo calls.
+// and the periodic yield that reschedules the training goroutine.
 package mlp
 
 import (
@@ -49,23 +49,32 @@ var (
 // yieldSometimes calls runtime.Gosched when yieldPeriod has passed since
 // it last did. A training loop runs on one goroutine, locked to the main
 // thread (MPI is called from there), and is otherwise never rescheduled.
-// The Go runtime's monitor (sysmon, Go 1.26 proc.go retake) takes the P
-// of a goroutine in a cgo call (a GEMM, an MPI_Allreduce) when the call
-// spans two of its observations and either no other P is idle (GOMAXPROCS
-// 1, as on a rank bound to one core) or the goroutine has run 10 ms on one
-// scheduling slice; then it hands the P off (waking another thread to
-// look for work), sends the thread a preemption signal, and drops its own
-// nap from up to 10 ms to 20 us, so it keeps finding calls to retake.
-// Counted with uprobes on runtime functions (mlp's BenchmarkStepSched, on
-// one core; the README has the figures): without the yield the default
-// step made 10 times as many sysmon naps, about 3 times the hand-offs and
-// 30-50 times the preemption signals, and took 15-30% more CPU; an idle P
-// (GOMAXPROCS 2) removes the first cause but not the 10 ms one. A yield
-// of the locked thread starts a new slice at the cost of two thread
-// switches, hence at most every 5 ms. It does not shorten sysmon's nap:
-// at GOMAXPROCS 1 one cgo call longer than 10 ms puts sysmon back on 20 us
-// naps, and it then retakes every GEMM of the loop for good
-// (BenchmarkSysmonAfterLongCall; an idle P prevents that).
+//
+// Where the GEMMs and the sums are cgo calls (direct calls off, or not on
+// linux/amd64), the Go runtime's monitor (sysmon, Go 1.26 proc.go retake)
+// takes the P of a goroutine in a cgo call when the call spans two of its
+// observations and either no other P is idle (GOMAXPROCS 1, as on a rank
+// bound to one core) or the goroutine has run 10 ms on one scheduling
+// slice; then it hands the P off (waking another thread to look for work),
+// sends the thread a preemption signal, and drops its own nap from up to
+// 10 ms to 20 us, so it keeps finding calls to retake. Counted with
+// uprobes on runtime functions (mlp's BenchmarkStepSched, on one core; the
+// README has the figures): without the yield the default step made 10
+// times as many sysmon naps, about 3 times the hand-offs and 30-50 times
+// the preemption signals, and took 15-30% more CPU. A yield of the locked
+// thread starts a new slice at the cost of two thread switches, hence at
+// most every 5 ms. It does not shorten sysmon's nap: at GOMAXPROCS 1 one
+// cgo call longer than 10 ms puts sysmon back on 20 us naps, and it then
+// retakes every GEMM of the loop for good (BenchmarkSysmonAfterLongCall).
+//
+// As direct calls (package collective/direct, the default on
+// linux/amd64) the GEMMs and sums are never retaken: the goroutine is
+// running as far as the runtime knows. What is left is the 10 ms rule:
+// without a yield sysmon preempts the loop every 10 ms, with a signal into
+// whatever GEMM runs and the same two thread switches. The yield makes
+// that reschedule itself, signal-free; with it off the sums stay within
+// a few percent of C's (trainer bench --yield 0; the README has the
+// figures), so nothing depends on it.
 func yieldSometimes() {
 	if yieldPeriod == 0 {
 		return

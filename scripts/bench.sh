@@ -42,8 +42,9 @@
 #      reference loop in the same processes after each epoch
 #      (--c_reference: the step's GEMMs, passes over the parameters and
 #      the same sum, all C; c_allreduce_us beside allreduce_us, Go against
-#      C on the same vCPUs): with shm, with mpi, and with shm and the
-#      loop's periodic yield off (--yield 0);
+#      C on the same vCPUs): with shm, with mpi, with shm and the loop's
+#      periodic yield off (--yield 0), and with shm and the sums as cgo
+#      calls instead of direct ones (--direct_calls=false, for context);
 #      the LSTM (and the transformer, where the trainer has it) at np 1;
 #   4. per round, when $TORCH has torch: PyTorch's epoch of the same large
 #      MLP, LSTM and transformer, one thread, the same OpenBLAS
@@ -187,7 +188,8 @@ for r in $(seq "$REPEATS"); do
 			variants=("")
 			if [[ $np == 2 ]]; then
 				variants+=("--allreduce shm" "--allreduce shard" "--allreduce mpi"
-					"--allreduce shm --c_reference" "--allreduce mpi --c_reference" "--yield 0 --allreduce shm --c_reference")
+					"--allreduce shm --c_reference" "--allreduce mpi --c_reference" "--yield 0 --allreduce shm --c_reference"
+					"--allreduce shm --c_reference --direct_calls=false")
 				[[ $config == default ]] && variants+=("--spans=false")
 			fi
 			n=${#variants[@]}

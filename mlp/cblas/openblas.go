@@ -21,6 +21,24 @@ static void dgemm(int ta, int tb, int m, int n, int k, double alpha, const doubl
 		m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
+// gemm_args are a GEMM's arguments for the direct calls (package
+// collective/direct): mpitrain_sgemm and mpitrain_dgemm are sgemm and
+// dgemm as functions of type void (*)(void *).
+typedef struct {
+	int ta, tb, m, n, k, lda, ldb, ldc;
+	double alpha, beta;
+	const void *a, *b;
+	void *c;
+} gemm_args;
+void mpitrain_sgemm(void *p) {
+	const gemm_args *g = p;
+	sgemm(g->ta, g->tb, g->m, g->n, g->k, (float)g->alpha, g->a, g->lda, g->b, g->ldb, (float)g->beta, g->c, g->ldc);
+}
+void mpitrain_dgemm(void *p) {
+	const gemm_args *g = p;
+	dgemm(g->ta, g->tb, g->m, g->n, g->k, g->alpha, g->a, g->lda, g->b, g->ldb, g->beta, g->c, g->ldc);
+}
+
 // threads_from_env reports whether the user chose OpenBLAS's thread count.
 static int threads_from_env(void) {
 	return getenv("OPENBLAS_NUM_THREADS") != NULL || getenv("GOTO_NUM_THREADS") != NULL ||
@@ -32,6 +50,9 @@ import "C"
 import (
 	"fmt"
 	"strings"
+	"unsafe"
+
+	"mpitrain/collective/direct"
 )
 
 // OpenBLAS is true when the calls go to OpenBLAS.
@@ -63,6 +84,9 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		// Nothing of A or B is read; OpenBLAS still wants valid pointers.
 		a, b = c, c
 	}
+	if callDirect(C.mpitrain_sgemm, transA, transB, m, n, k, float64(alpha), unsafe.Pointer(&a[0]), lda, unsafe.Pointer(&b[0]), ldb, float64(beta), unsafe.Pointer(&c[0]), ldc) {
+		return
+	}
 	C.sgemm(cbool(transA), cbool(transB), C.int(m), C.int(n), C.int(k), C.float(alpha),
 		(*C.float)(&a[0]), C.int(lda), (*C.float)(&b[0]), C.int(ldb), C.float(beta), (*C.float)(&c[0]), C.int(ldc))
 }
@@ -76,8 +100,29 @@ func Dgemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int
 	if k == 0 {
 		a, b = c, c
 	}
+	if callDirect(C.mpitrain_dgemm, transA, transB, m, n, k, alpha, unsafe.Pointer(&a[0]), lda, unsafe.Pointer(&b[0]), ldb, beta, unsafe.Pointer(&c[0]), ldc) {
+		return
+	}
 	C.dgemm(cbool(transA), cbool(transB), C.int(m), C.int(n), C.int(k), C.double(alpha),
 		(*C.double)(&a[0]), C.int(lda), (*C.double)(&b[0]), C.int(ldb), C.double(beta), (*C.double)(&c[0]), C.int(ldc))
+}
+
+// callDirect makes the GEMM fn (mpitrain_sgemm or mpitrain_dgemm) as a
+// direct call (package collective/direct: no cgo call protocol, so the Go
+// runtime does not retake the thread's P during a GEMM of milliseconds)
+// and reports whether it did; when not (off, not supported here, or the
+// stack taken by another goroutine's call), the caller makes a cgo call.
+// alpha and beta are converted back to float for sgemm.
+func callDirect(fn unsafe.Pointer, transA, transB bool, m, n, k int, alpha float64, a unsafe.Pointer, lda int, b unsafe.Pointer, ldb int, beta float64, c unsafe.Pointer, ldc int) bool {
+	stack, ok := direct.Enter()
+	if !ok {
+		return false
+	}
+	g := C.gemm_args{ta: cbool(transA), tb: cbool(transB), m: C.int(m), n: C.int(n), k: C.int(k),
+		lda: C.int(lda), ldb: C.int(ldb), ldc: C.int(ldc), alpha: C.double(alpha), beta: C.double(beta), a: a, b: b, c: c}
+	direct.Call(fn, unsafe.Pointer(&g), stack)
+	direct.Leave()
+	return true
 }
 
 // SetThreads sets the number of threads OpenBLAS uses for one call (n >= 1).
