@@ -104,10 +104,11 @@ own cost. Epoch, CPU and context-switch figures leave the C calls out,
 and 30 ms of Go code after each C loop lets the Go runtime's monitor
 settle as it was before it (see settleSysmon in bench.go).
 
-The training loop's sums are direct calls on linux/amd64: their C code
-runs on a C stack of its own, without cgo's system-call protocol, so the
-Go runtime neither retakes the rank's P during a sum nor starts a thread
-on the cores the ranks are using (collective.SetDirectCalls).
+The training loop's sums, its clock reads and its GEMMs are direct calls
+on linux/amd64: their C code runs on a C stack of its own, without cgo's
+system-call protocol, so the Go runtime neither retakes the rank's P
+during them nor starts a thread on the cores the ranks are using
+(collective.SetDirectCalls, package collective/direct).
 --direct_calls=false makes them cgo calls, to measure what that buys;
 direct_calls= on the line says which ran.
 
@@ -144,7 +145,7 @@ func parseBenchFlags(args []string, out io.Writer) (benchOptions, error) {
 	fs.DurationVar(&o.yield, "yield", o.yield, "how often the training loop yields to the Go scheduler, as the trainer does every 5ms; 0 never (to measure what the yield does)")
 	fs.StringVar(&o.sum, "allreduce", o.sum, "how the ranks sum gradients on one host, as trainer --allreduce: auto | shm | shard | mpi")
 	fs.BoolVar(&o.cref, "c_reference", o.cref, "after each epoch, time the same sum in a C loop doing the step's GEMMs, in this process (c_allreduce_us; MLP configurations, float32, --allreduce shm or mpi, 2 ranks or more)")
-	fs.BoolVar(&o.direct, "direct_calls", o.direct, "make the training loop's sums direct calls where the platform has them (linux/amd64); false: cgo calls (to measure what direct calls buy)")
+	fs.BoolVar(&o.direct, "direct_calls", o.direct, "make the training loop's sums, clock reads and GEMMs direct calls where the platform has them (linux/amd64); false: cgo calls (to measure what direct calls buy)")
 	if err := parseFlags(fs, args); err != nil {
 		return o, err
 	}

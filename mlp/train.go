@@ -180,7 +180,7 @@ func NewTrainer[T Float](net Model[T], train, val Split[T], r Reducer, cfg Train
 	}
 	t := &Trainer[T]{
 		Model: net, Opt: opt, Cfg: cfg, train: train, val: val, r: r,
-		red:  make([]T, np+extra),
+		red:  reduceBuffer[T](np + extra),
 		sums: make([]float64, 3),
 		xb:   make([]T, net.MaxBatch()*arch.In),
 		yb:   make([]T, net.MaxBatch()*arch.Out),

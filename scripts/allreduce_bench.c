@@ -121,7 +121,7 @@ int main(int argc, char **argv) {
 		MPI_Finalize();
 		return 2;
 	}
-	void *buf = calloc((size_t)count, dbl ? sizeof(double) : sizeof(float));
+	void *buf = cref_buffer((size_t)count * (dbl ? sizeof(double) : sizeof(float)));
 	double *each = calloc((size_t)iters, sizeof(double));
 	char *other = evict > 0 ? malloc((size_t)evict) : NULL;
 	if (buf == NULL || each == NULL || (evict > 0 && other == NULL)) {

@@ -89,7 +89,7 @@ func New(c collective.Comm, widths []int, rows, count int, shm bool) (*Loop, err
 			return nil, fmt.Errorf("cref: no memory for the MLP %v on %d rows", widths, rows)
 		}
 	}
-	if l.buf = (*C.float)(C.calloc(C.size_t(count), 4)); l.buf == nil {
+	if l.buf = (*C.float)(C.cref_buffer(C.size_t(count) * 4)); l.buf == nil {
 		l.Free()
 		return nil, fmt.Errorf("cref: no memory for %d floats", count)
 	}

@@ -16,8 +16,27 @@
 #include <mpi.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "../shm.h"
+
+/* cref_buffer is a zeroed buffer of bytes, placed as the trainer places
+ * its reduce buffer (mlp.reduceBuffer): from 1 MiB on, in whole 2 MiB
+ * pages advised for transparent huge pages before the first touch, so that
+ * a sum that pins the pages (MPI's single-copy CMA) finds the same pages
+ * in Go's buffer and in C's; below, calloc. free() frees it; NULL when
+ * memory is short. */
+static void *cref_buffer(size_t bytes) {
+	if (bytes < ((size_t)1 << 20)) return calloc(bytes, 1);
+	size_t huge = (size_t)2 << 20, span = (bytes + huge - 1) / huge * huge;
+	void *p = aligned_alloc(huge, span);
+	if (p == NULL) return NULL;
+#ifdef MADV_HUGEPAGE
+	madvise(p, span, MADV_HUGEPAGE); /* best effort: no THP is no error */
+#endif
+	memset(p, 0, span);
+	return p;
+}
 
 /* cref_mlp is an MLP's GEMMs on a shard: widths w[0..nl], activations
  * a[l] (rows x w[l]) and their gradients d[l], weights W[l] (w[l+1] x

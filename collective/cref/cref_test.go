@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"mpitrain/collective"
 )
@@ -279,4 +280,45 @@ func TestBadArguments(t *testing.T) {
 			t.Fatalf("Run off the main thread: err %v, want a refusal", err)
 		}
 	})
+}
+
+// TestBufferPlacement: the C loop's buffer lies as the trainer's reduce
+// buffer does (mlp.reduceBuffer): from 1 MiB on, from a 2 MiB boundary;
+// zeroed either way.
+func TestBufferPlacement(t *testing.T) {
+	for _, c := range []struct {
+		count   int
+		aligned bool
+	}{{1000, false}, {557060, true}} {
+		var err error
+		var addr uintptr
+		var nonzero int
+		onMain(func() {
+			var l *Loop
+			if l, err = New(comm, nil, 0, c.count, false); err != nil {
+				return
+			}
+			defer l.Free()
+			b := l.Buffer()
+			if len(b) != c.count {
+				err = fmt.Errorf("buffer of %d floats, want %d", len(b), c.count)
+				return
+			}
+			addr = uintptr(unsafe.Pointer(&b[0]))
+			for _, v := range b {
+				if v != 0 {
+					nonzero++
+				}
+			}
+		})
+		if err != nil {
+			t.Fatalf("%d floats: %v", c.count, err)
+		}
+		if nonzero > 0 {
+			t.Errorf("%d floats: %d elements not zero", c.count, nonzero)
+		}
+		if c.aligned && addr%(2<<20) != 0 {
+			t.Errorf("%d floats: the buffer starts at %#x, not on a 2 MiB boundary", c.count, addr)
+		}
+	}
 }
