@@ -128,7 +128,7 @@ type benchOptions struct {
 	yield    time.Duration
 	sum      string // --allreduce: auto | shm | shard | mpi
 	cref     bool   // --c_reference: the C loop after each epoch
-	direct   bool   // --direct_calls: the sums as direct calls
+	direct   bool   // --direct_calls: the sums, clock reads and GEMMs as direct calls
 }
 
 func parseBenchFlags(args []string, out io.Writer) (benchOptions, error) {

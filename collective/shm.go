@@ -130,7 +130,7 @@ func (w *world) windowPossible(bytes int) bool {
 }
 
 // windowReady reports whether a SUM of bytes per rank goes through the
-// window as it stands, without making it: then the sum is one cgo call.
+// window as it stands, without making it: then the sum is one C call.
 func (w *world) windowReady(bytes int) bool {
 	st := &w.shm
 	return !st.off && st.win != nil && st.cap >= bytes && bytes <= sharedSumLimit
