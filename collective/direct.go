@@ -28,15 +28,6 @@ func SetDirectCalls(on bool) bool { return direct.SetOn(on) }
 // mapped.
 func DirectCalls() bool { return direct.On() }
 
-// callDirect makes fn's call, fn a void (*)(void *) taking a, as a direct
-// call and reports whether it did; when not, the caller makes the same
-// call through cgo.
-func callDirect(fn, a unsafe.Pointer) bool {
-	stack, ok := direct.Enter()
-	if !ok {
-		return false
-	}
-	direct.Call(fn, a, stack)
-	direct.Leave()
-	return true
-}
+// callDirect is direct.Do: fn, a void (*)(void *), called with a as a
+// direct call, or false and the caller makes the same call through cgo.
+func callDirect(fn, a unsafe.Pointer) bool { return direct.Do(fn, a) }

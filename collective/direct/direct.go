@@ -56,5 +56,18 @@ func Enter() (stack unsafe.Pointer, ok bool) {
 // Leave gives the stack back.
 func Leave() { busy.Store(false) }
 
+// Do makes fn's call with arg as a direct call (Enter, Call, Leave) and
+// reports whether it did; when not, the caller makes the same call
+// through cgo.
+func Do(fn, arg unsafe.Pointer) bool {
+	stack, ok := Enter()
+	if !ok {
+		return false
+	}
+	Call(fn, arg, stack)
+	Leave()
+	return true
+}
+
 // Busy reports whether a call holds the stack.
 func Busy() bool { return busy.Load() }

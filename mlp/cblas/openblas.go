@@ -114,15 +114,9 @@ func Dgemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int
 // stack taken by another goroutine's call), the caller makes a cgo call.
 // alpha and beta are converted back to float for sgemm.
 func callDirect(fn unsafe.Pointer, transA, transB bool, m, n, k int, alpha float64, a unsafe.Pointer, lda int, b unsafe.Pointer, ldb int, beta float64, c unsafe.Pointer, ldc int) bool {
-	stack, ok := direct.Enter()
-	if !ok {
-		return false
-	}
 	g := C.gemm_args{ta: cbool(transA), tb: cbool(transB), m: C.int(m), n: C.int(n), k: C.int(k),
 		lda: C.int(lda), ldb: C.int(ldb), ldc: C.int(ldc), alpha: C.double(alpha), beta: C.double(beta), a: a, b: b, c: c}
-	direct.Call(fn, unsafe.Pointer(&g), stack)
-	direct.Leave()
-	return true
+	return direct.Do(fn, unsafe.Pointer(&g))
 }
 
 // SetThreads sets the number of threads OpenBLAS uses for one call (n >= 1).
